@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Runs a real Apache Kafka broker (KRaft, one combined broker+controller) on
+# 127.0.0.1 for tests and local development. Kafka is assembled from its
+# Maven Central artifacts, because its download site is unreachable here.
+#
+# Usage: hack/kafka.sh fetch|start|stop|status|bootstrap
+#   fetch      download Kafka $KAFKA_VERSION and its runtime dependencies into the cache
+#   start      fetch if needed, format fresh KRaft storage, start, wait until it serves;
+#              prints the bootstrap address on stdout
+#   stop       stop the broker and remove its data
+#   status     exit 0 and print the bootstrap address when a broker is running
+#   bootstrap  print the bootstrap address this script uses
+#
+# Environment: KAFKA_VERSION (set by the Makefile), KAFKA_PORT (default 19092),
+# KAFKA_CONTROLLER_PORT (default 19093), KAFKA_HEAP (default -Xmx1g),
+# VERMONT_KAFKA_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/vermont/kafka).
+set -euo pipefail
+
+KAFKA_VERSION="${KAFKA_VERSION:?KAFKA_VERSION must be set (the Makefile sets it)}"
+LOG4J_VERSION="${LOG4J_VERSION:-2.25.3}"
+SLF4J_VERSION="${SLF4J_VERSION:-2.0.17}"
+KAFKA_PORT="${KAFKA_PORT:-19092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
+KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx1g}"
+CACHE_ROOT="${VERMONT_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vermont/kafka}"
+DIST="$CACHE_ROOT/$KAFKA_VERSION"
+LIBS="$DIST/libs"
+RUN="$CACHE_ROOT/run-$KAFKA_PORT"
+PIDFILE="$RUN/kafka.pid"
+BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+
+log() { printf '[kafka] %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+fetch() {
+  if [[ -f "$LIBS/.complete" ]]; then
+    return
+  fi
+  command -v mvn >/dev/null || die "mvn not found: install Maven (and Java 17) to fetch Apache Kafka"
+  log "fetching Apache Kafka $KAFKA_VERSION and its dependencies from Maven Central into $LIBS"
+  rm -rf "$LIBS"
+  mkdir -p "$DIST"
+  # kafka_2.13 is the broker; kafka-tools carries the perf and admin tools;
+  # log4j-core and its slf4j binding give the broker a logging backend.
+  cat >"$DIST/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>io.vermont.local</groupId>
+  <artifactId>kafka-dist</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <!-- Kafka's own dependency tree resolves slf4j-api 1.7, which cannot bind to log4j2's 2.x provider. -->
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>$SLF4J_VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>$LOG4J_VERSION</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j2-impl</artifactId><version>$LOG4J_VERSION</version></dependency>
+  </dependencies>
+</project>
+POM
+  mvn -B -q -f "$DIST/pom.xml" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$LIBS" >&2 \
+    || die "mvn could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION (see the error above)"
+  ls "$LIBS"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null || die "kafka_2.13-$KAFKA_VERSION.jar missing after fetch"
+  touch "$LIBS/.complete"
+}
+
+running() {
+  [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null
+}
+
+java_bin() {
+  if [[ -n "${JAVA_HOME:-}" ]]; then echo "$JAVA_HOME/bin/java"; else command -v java || die "java not found: install Java 17"; fi
+}
+
+start() {
+  if running; then
+    log "already running (pid $(cat "$PIDFILE")) at $BOOTSTRAP"
+    echo "$BOOTSTRAP"
+    return
+  fi
+  fetch
+  local java; java="$(java_bin)"
+  rm -rf "$RUN"
+  mkdir -p "$RUN/data"
+  cat >"$RUN/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$RUN/data
+# Tests and the operator create their topics explicitly, as most production
+# clusters require; auto-creation would hide a missing topic.
+auto.create.topics.enable=false
+num.partitions=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# A single local broker has no one to wait for: join consumer groups at once.
+group.initial.rebalance.delay.ms=0
+PROPS
+  cat >"$RUN/log4j2.properties" <<LOG
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = $RUN/server.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+logger.kafka.name = kafka
+logger.kafka.level = INFO
+logger.state.name = state.change.logger
+logger.state.level = WARN
+LOG
+  local cp="$LIBS/*"
+  local cluster_id
+  cluster_id="$("$java" -cp "$cp" -Dlog4j2.configurationFile="$RUN/log4j2.properties" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)"
+  "$java" -cp "$cp" -Dlog4j2.configurationFile="$RUN/log4j2.properties" \
+    kafka.tools.StorageTool format -t "$cluster_id" -c "$RUN/server.properties" >"$RUN/format.log" 2>&1 \
+    || { cat "$RUN/format.log" >&2; die "formatting KRaft storage failed"; }
+  log "starting Apache Kafka $KAFKA_VERSION (KRaft) on $BOOTSTRAP, logs in $RUN/server.log"
+  # shellcheck disable=SC2086 # KAFKA_HEAP holds several JVM flags
+  nohup "$java" $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$RUN/log4j2.properties" \
+    -cp "$cp" kafka.Kafka "$RUN/server.properties" >"$RUN/stdout.log" 2>&1 </dev/null &
+  echo $! >"$PIDFILE"
+  local deadline=$((SECONDS + 90))
+  until grep -q "Kafka Server started" "$RUN/server.log" 2>/dev/null; do
+    if ! running; then
+      tail -n 40 "$RUN/stdout.log" "$RUN/server.log" >&2 2>/dev/null || true
+      die "the broker exited during startup"
+    fi
+    if ((SECONDS > deadline)); then
+      tail -n 40 "$RUN/stdout.log" >&2 2>/dev/null || true; stop
+      die "the broker did not start within 90 s"
+    fi
+    sleep 0.5
+  done
+  log "ready at $BOOTSTRAP"
+  echo "$BOOTSTRAP"
+}
+
+stop() {
+  if running; then
+    local pid; pid="$(cat "$PIDFILE")"
+    log "stopping broker (pid $pid)"
+    kill "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + 30))
+    while kill -0 "$pid" 2>/dev/null; do
+      if ((SECONDS > deadline)); then
+        log "broker did not stop within 30 s; killing it"
+        kill -9 "$pid" 2>/dev/null || true
+      fi
+      sleep 0.2
+    done
+  fi
+  rm -rf "$RUN"
+}
+
+status() {
+  if running; then
+    echo "$BOOTSTRAP"
+  else
+    log "not running"
+    return 1
+  fi
+}
+
+case "${1:-}" in
+  fetch) fetch ;;
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  bootstrap) echo "$BOOTSTRAP" ;;
+  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+esac
