@@ -21,6 +21,7 @@ limitations under the License.
 // used in worker pod overrides, so that clients can depend on it cheaply.
 //
 // +kubebuilder:object:generate=true
+// +kubebuilder:ac:generate=true
 // +groupName=kafka.vermont.io
 package v1alpha1
 
@@ -33,6 +34,10 @@ import (
 var (
 	// GroupVersion is the group and version of every kind in this package.
 	GroupVersion = schema.GroupVersion{Group: "kafka.vermont.io", Version: "v1alpha1"}
+
+	// SchemeGroupVersion is GroupVersion under the name generated code
+	// (apply configurations) expects.
+	SchemeGroupVersion = GroupVersion
 
 	// SchemeBuilder registers the kinds of this package with a runtime.Scheme.
 	SchemeBuilder = runtime.NewSchemeBuilder(addKnownTypes)
