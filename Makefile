@@ -26,7 +26,7 @@ LOCALBIN ?= $(CURDIR)/bin
 GOLANGCI_LINT := $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 CONTROLLER_GEN := go tool controller-gen
 # Directory of kube-apiserver, etcd and kube-controller-manager (built on first use).
-ENVTEST_ASSETS = $(shell hack/build-k8s.sh --print-dir)
+ENVTEST_ASSETS = $(shell K8S_VERSION=$(K8S_VERSION) ETCD_VERSION=$(ETCD_VERSION) hack/build-k8s.sh --print-dir)
 
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
