@@ -26,6 +26,7 @@ import (
 // it started, whatever the outcome. A nil pointer asks for nothing: pass nil
 // for kube or kfk when the package does not use it. It returns the exit code.
 func Main(m *testing.M, kube **Kubernetes, kfk **Kafka) int {
+	defer RemoveBuilds()
 	if kfk != nil {
 		k, err := StartKafka()
 		if err != nil {

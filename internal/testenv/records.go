@@ -36,6 +36,9 @@ func (k *Kafka) Produce(t testing.TB, topic string, msgs ...kafka.Message) {
 		RequiredAcks: kafka.RequireAll,
 		BatchTimeout: 5 * time.Millisecond,
 		BatchSize:    1000,
+		// A transport of its own: kafka-go's shared default caches metadata
+		// for seconds and would not know a topic the test just created.
+		Transport: &kafka.Transport{ClientID: "vermont-testenv", MetadataTTL: time.Second},
 	}
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

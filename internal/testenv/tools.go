@@ -40,7 +40,8 @@ func LookTool(t testing.TB, name string) string {
 // KafkaPython returns a Python interpreter that can import kafka-python (the
 // client of the tutorial Vermont grew from; Debian package python3-kafka,
 // which installs into the system Python, not into a pyenv or venv one).
-// Missing, it skips or fails the test as LookTool does.
+// lz4 is required too: the worker compresses with Lz4 by default. Missing,
+// it skips or fails the test as LookTool does.
 func KafkaPython(t testing.TB) string {
 	t.Helper()
 	var lastErr error
@@ -50,13 +51,13 @@ func KafkaPython(t testing.TB) string {
 			lastErr = err
 			continue
 		}
-		out, err := exec.Command(path, "-c", "import kafka").CombinedOutput()
+		out, err := exec.Command(path, "-c", "import kafka, lz4").CombinedOutput()
 		if err == nil {
 			return path
 		}
 		lastErr = fmt.Errorf("%s: %w: %s", path, err, out)
 	}
-	missingTool(t, "kafka-python (python3-kafka)", lastErr)
+	missingTool(t, "kafka-python with lz4 (Debian: python3-kafka python3-lz4)", lastErr)
 	return ""
 }
 

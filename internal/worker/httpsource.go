@@ -160,7 +160,7 @@ func ParseMessages(body []byte, keyField string) ([]kafka.Message, error) {
 		objects = []json.RawMessage{trimmed}
 	case trimmed[0] == '[':
 		if err := json.Unmarshal(trimmed, &objects); err != nil {
-			return nil, fmt.Errorf("body is not a valid JSON array: %v", err)
+			return nil, fmt.Errorf("body is not a valid JSON array: %w", err)
 		}
 		if len(objects) == 0 {
 			return nil, errors.New("body is an empty array: nothing to write")

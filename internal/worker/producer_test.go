@@ -137,7 +137,7 @@ print(len(seen))
 	}
 }
 
-func startHTTPSource(t *testing.T, topic, extra string, env map[string]string) (*inProcessWorker, string) {
+func startHTTPSource(t *testing.T, topic, extra string, env map[string]string) string {
 	t.Helper()
 	port := testenv.FreePort(t)
 	if env == nil {
@@ -147,7 +147,7 @@ func startHTTPSource(t *testing.T, topic, extra string, env map[string]string) (
 	w := startWorker(t, fmt.Sprintf(`{"mode": "produce", "kafka": {"bootstrapServers": %s},
 		"producer": {"topic": %q, "http": {"port": 8080, "maxBodyBytes": 4096 %s}}}`, bootstrapJSON(), topic, extra), env)
 	w.waitReady(t)
-	return w, fmt.Sprintf("http://127.0.0.1:%d%s", port, worker.MessagesPath)
+	return fmt.Sprintf("http://127.0.0.1:%d%s", port, worker.MessagesPath)
 }
 
 type postAnswer struct {
@@ -197,7 +197,7 @@ func recordAt(t *testing.T, topic string, partition int, offset int64) kafka.Mes
 
 func TestHTTPSourceAcknowledgesWhatKafkaHas(t *testing.T) {
 	topic := kfk.CreateTopic(t, 3)
-	_, url := startHTTPSource(t, topic, `, "keyField": "order.id"`, nil)
+	url := startHTTPSource(t, topic, `, "keyField": "order.id"`, nil)
 
 	status, ans, _ := post(t, url, "application/json", "", `{"order": {"id": "o-1"}, "total": 12.5}`)
 	if status != http.StatusOK || len(ans.Records) != 1 {
@@ -221,7 +221,7 @@ func TestHTTPSourceAcknowledgesWhatKafkaHas(t *testing.T) {
 
 func TestHTTPSourceRefusesBadRequestsAndWritesNothing(t *testing.T) {
 	topic := kfk.CreateTopic(t, 1)
-	_, url := startHTTPSource(t, topic, `, "keyField": "id", "authRequired": true`, map[string]string{workerconfig.EnvHTTPSourceToken: "s3cret"})
+	url := startHTTPSource(t, topic, `, "keyField": "id", "authRequired": true`, map[string]string{workerconfig.EnvHTTPSourceToken: "s3cret"})
 	before := kfk.EndOffsets(t, topic)[0]
 
 	for _, tc := range []struct {
@@ -269,7 +269,7 @@ func TestHTTPSourceRefusesBadRequestsAndWritesNothing(t *testing.T) {
 func TestHTTPSourceConcurrentClients(t *testing.T) {
 	const clients, perClient = 100, 10
 	topic := kfk.CreateTopic(t, 6)
-	_, url := startHTTPSource(t, topic, `, "keyField": "id"`, nil)
+	url := startHTTPSource(t, topic, `, "keyField": "id"`, nil)
 
 	type placed struct {
 		id  string
@@ -302,7 +302,7 @@ func TestHTTPSourceConcurrentClients(t *testing.T) {
 			defer resp.Body.Close()
 			var ans postAnswer
 			if err := json.NewDecoder(resp.Body).Decode(&ans); err != nil || resp.StatusCode != http.StatusOK || len(ans.Records) != perClient {
-				errs <- fmt.Errorf("client %d: %s %+v %v", c, resp.Status, ans, err)
+				errs <- fmt.Errorf("client %d: %s %+v %w", c, resp.Status, ans, err)
 				return
 			}
 			mu.Lock()
