@@ -10,6 +10,9 @@
 #   stop       stop the broker and remove its data
 #   status     exit 0 and print the bootstrap address when a broker is running
 #   bootstrap  print the bootstrap address this script uses
+#   create-topic NAME [PARTITIONS]
+#              create a topic on the running broker (Kafka's own TopicCommand);
+#              does nothing when it exists
 #
 # Environment: KAFKA_VERSION (set by the Makefile), KAFKA_PORT (default 19092),
 # KAFKA_CONTROLLER_PORT (default 19093), KAFKA_HEAP (default -Xmx1g),
@@ -176,11 +179,21 @@ status() {
   fi
 }
 
+create_topic() {
+  local name="${1:?usage: hack/kafka.sh create-topic NAME [PARTITIONS]}" partitions="${2:-1}"
+  running || die "no broker running: start one with make kafka-start"
+  "$(java_bin)" -cp "$LIBS/*" -Dlog4j2.configurationFile="$RUN/log4j2.properties" \
+    org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" \
+    --create --if-not-exists --topic "$name" --partitions "$partitions" --replication-factor 1 >&2
+  log "topic $name ready ($partitions partitions)"
+}
+
 case "${1:-}" in
   fetch) fetch ;;
   start) start ;;
   stop) stop ;;
   status) status ;;
   bootstrap) echo "$BOOTSTRAP" ;;
-  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+  create-topic) shift; create_topic "$@" ;;
+  *) sed -n '2,23p' "$0" >&2; exit 2 ;;
 esac

@@ -70,6 +70,14 @@ func Run(ctx context.Context, cfg *workerconfig.Config, env Env) error {
 	if err != nil {
 		return fmt.Errorf("kafka: %w", err)
 	}
+	// A generator template that does not render JSON is a configuration
+	// error, found before anything starts.
+	var tmpl *RecordTemplate
+	if p := cfg.Producer; p != nil && p.Generator != nil {
+		if tmpl, err = CheckedRecordTemplate(p.Generator.Value, p.Generator.Key, pod); err != nil {
+			return &workerconfig.FieldError{Field: "producer.generator", Problem: err.Error()}
+		}
+	}
 	metrics := NewMetrics()
 	health := NewHealth("starting")
 
@@ -84,13 +92,13 @@ func Run(ctx context.Context, cfg *workerconfig.Config, env Env) error {
 
 	switch cfg.Mode {
 	case workerconfig.ModeProduce:
-		return runProducer(ctx, cfg, pod, security, metrics, health, env, log)
+		return runProducer(ctx, cfg, pod, tmpl, security, metrics, health, env, log)
 	default:
 		return runConsumer(ctx, cfg, pod, security, metrics, health, env, log)
 	}
 }
 
-func runProducer(ctx context.Context, cfg *workerconfig.Config, pod string, security kafkaconn.Security, metrics *Metrics, health *Health, env Env, log *slog.Logger) error {
+func runProducer(ctx context.Context, cfg *workerconfig.Config, pod string, tmpl *RecordTemplate, security kafkaconn.Security, metrics *Metrics, health *Health, env Env, log *slog.Logger) error {
 	p := cfg.Producer
 	transport := security.Transport(pod)
 	writer, err := NewWriter(p, transport, cfg.Kafka.BootstrapServers)
@@ -105,10 +113,6 @@ func runProducer(ctx context.Context, cfg *workerconfig.Config, pod string, secu
 	go watchTopic(ctx, &kafka.Client{Addr: kafka.TCP(cfg.Kafka.BootstrapServers...), Transport: transport, Timeout: 10 * time.Second}, p.Topic, health, log)
 
 	if g := p.Generator; g != nil {
-		tmpl, err := CheckedRecordTemplate(g.Value, g.Key, pod)
-		if err != nil {
-			return &workerconfig.FieldError{Field: "producer.generator", Problem: err.Error()}
-		}
 		gen := &Generator{Config: g, Template: tmpl, Writer: writer, Metrics: metrics, Health: health, Log: log, FlushTimeout: 10 * time.Second}
 		return gen.Run(ctx)
 	}
