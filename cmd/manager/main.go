@@ -26,6 +26,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -33,6 +34,8 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	kafkav1alpha1 "github.com/vermont-io/kafka-operator/api/v1alpha1"
+	"github.com/vermont-io/kafka-operator/controllers"
+	"github.com/vermont-io/kafka-operator/internal/kafkaadmin"
 )
 
 func main() {
@@ -41,23 +44,29 @@ func main() {
 		probeAddr      string
 		leaderElect    bool
 		watchNamespace string
+		workerImage    string
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "address the Prometheus metrics endpoint binds to; 0 disables it")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "address the /healthz and /readyz probes bind to")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "elect a leader so that only one of several manager replicas reconciles")
 	flag.StringVar(&watchNamespace, "watch-namespace", "", "reconcile only objects in this namespace; empty watches all namespaces")
+	flag.StringVar(&workerImage, "worker-image", os.Getenv("WORKER_IMAGE"), "default worker image (env WORKER_IMAGE); spec.worker.image overrides it")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 
-	if err := run(metricsAddr, probeAddr, leaderElect, watchNamespace); err != nil {
+	if workerImage == "" {
+		fmt.Fprintln(os.Stderr, "manager: set the worker image with WORKER_IMAGE or --worker-image (the image of this manager holds /worker too)")
+		os.Exit(2)
+	}
+	if err := run(metricsAddr, probeAddr, leaderElect, watchNamespace, workerImage); err != nil {
 		ctrl.Log.Error(err, "Manager stopped")
 		os.Exit(1)
 	}
 }
 
-func run(metricsAddr, probeAddr string, leaderElect bool, watchNamespace string) error {
+func run(metricsAddr, probeAddr string, leaderElect bool, watchNamespace, workerImage string) error {
 	scheme := runtime.NewScheme()
 	if err := errors.Join(clientgoscheme.AddToScheme(scheme), kafkav1alpha1.AddToScheme(scheme)); err != nil {
 		return fmt.Errorf("building the scheme: %w", err)
@@ -76,6 +85,17 @@ func run(metricsAddr, probeAddr string, leaderElect bool, watchNamespace string)
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
+	}
+	pool := kafkaadmin.NewPool("vermont-operator")
+	if err := (&controllers.KafkaConsumerGroupReconciler{
+		Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("vermont-operator"), Pool: pool, WorkerImage: workerImage, Clock: clock.RealClock{},
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the KafkaConsumerGroup controller: %w", err)
+	}
+	if err := (&controllers.KafkaProducerReconciler{
+		Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("vermont-operator"), Pool: pool, WorkerImage: workerImage, Clock: clock.RealClock{},
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the KafkaProducer controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding the health check: %w", err)

@@ -1,0 +1,87 @@
+/*
+Copyright 2026 The Vermont Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// apply server-side-applies a desired object under the operator's one field
+// owner and writes the server's answer back into obj. Fields the operator
+// does not set stay with whoever set them; fields it sets are put back if
+// edited by hand.
+func apply(ctx context.Context, c client.Client, obj client.Object) error {
+	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return fmt.Errorf("converting %T: %w", obj, err)
+	}
+	// Zero values of the typed object that are not the operator's intent.
+	delete(content, "status")
+	unstructured.RemoveNestedField(content, "metadata", "creationTimestamp")
+	unstructured.RemoveNestedField(content, "spec", "template", "metadata", "creationTimestamp")
+	u := &unstructured.Unstructured{Object: content}
+	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
+		return fmt.Errorf("applying %s %s: %w", u.GetKind(), u.GetName(), err)
+	}
+	return runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj)
+}
+
+// missingSecretError is a Secret or key a workload needs that does not exist.
+type missingSecretError struct{ msg string }
+
+func (e *missingSecretError) Error() string { return e.msg }
+
+// readSecrets reads the Secret keys a workload needs, as the environment
+// the worker will see (variable name -> value). A missing Secret or key is a
+// missingSecretError naming it; other errors are transient.
+func readSecrets(ctx context.Context, c client.Reader, namespace string, keys []secretKey) (map[string]string, error) {
+	values := map[string]string{}
+	secrets := map[string]*corev1.Secret{}
+	for _, k := range keys {
+		s, ok := secrets[k.Secret]
+		if !ok {
+			s = &corev1.Secret{}
+			if err := c.Get(ctx, types.NamespacedName{Namespace: namespace, Name: k.Secret}, s); err != nil {
+				if apierrors.IsNotFound(err) {
+					return nil, &missingSecretError{fmt.Sprintf("Secret %s not found in namespace %s: create it with the key %s", k.Secret, namespace, k.Key)}
+				}
+				return nil, fmt.Errorf("reading Secret %s: %w", k.Secret, err)
+			}
+			secrets[k.Secret] = s
+		}
+		v, ok := s.Data[k.Key]
+		if !ok {
+			return nil, &missingSecretError{fmt.Sprintf("Secret %s has no key %s: add it", k.Secret, k.Key)}
+		}
+		values[k.Env] = string(v)
+	}
+	return values, nil
+}
+
+func isMissingSecret(err error) bool {
+	var m *missingSecretError
+	return errors.As(err, &m)
+}
