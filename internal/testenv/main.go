@@ -24,8 +24,10 @@ import (
 
 // Main starts what a test package needs, runs its tests and stops everything
 // it started, whatever the outcome. A nil pointer asks for nothing: pass nil
-// for kube or kfk when the package does not use it. It returns the exit code.
-func Main(m *testing.M, kube **Kubernetes, kfk **Kafka) int {
+// for kube or kfk when the package does not use it. Each setup runs once the
+// rest is up (a manager, say); the stop it returns runs before the rest
+// stops. It returns the exit code.
+func Main(m *testing.M, kube **Kubernetes, kfk **Kafka, setups ...func() (stop func(), err error)) int {
 	defer RemoveBuilds()
 	if kfk != nil {
 		k, err := StartKafka()
@@ -48,6 +50,14 @@ func Main(m *testing.M, kube **Kubernetes, kfk **Kafka) int {
 			}
 		}()
 		*kube = k
+	}
+	for _, setup := range setups {
+		stop, err := setup()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
+			return 1
+		}
+		defer stop()
 	}
 	return m.Run()
 }
