@@ -110,7 +110,7 @@ install: manifests ## Install the CRDs into the cluster of the current kubeconfi
 
 .PHONY: deploy
 deploy: manifests ## Deploy the operator (CRDs, RBAC, manager Deployment with image $(IMG)) to the current kubeconfig.
-	kubectl kustomize config/default | sed 's|image: controller:latest|image: $(IMG)|' | kubectl apply --server-side -f -
+	kubectl kustomize config/default | sed 's|controller:latest|$(IMG)|g' | kubectl apply --server-side -f -
 
 ##@ Dependencies
 
