@@ -119,9 +119,12 @@ dev-down: ## Stop what dev-up started.
 	@echo "dev-down: stopped"
 
 .PHONY: bench
-bench: ## Benchmarks against Kafka's perf tools and kcat (arrive with the benchmarks issue).
-	@echo "bench: the benchmarks arrive with the benchmarks issue." >&2
-	@exit 1
+bench: build envtest-assets ## Measure the worker against kafka-*-perf-test and kcat, and the operator at 1,000 groups; writes docs/benchmarks.md (BENCH_ARGS=-runs 1 ... for a quick run).
+	go build -o $(LOCALBIN)/bench ./hack/bench
+	@started=0; if ! hack/kafka.sh status >/dev/null 2>&1; then hack/kafka.sh start >/dev/null; started=1; fi; \
+	KAFKA_BOOTSTRAP="$$(hack/kafka.sh bootstrap)" KAFKA_LIBS="$$(hack/kafka.sh libs)" KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" \
+		$(LOCALBIN)/bench --bin "$(LOCALBIN)" $(BENCH_ARGS); rc=$$?; \
+	if [ "$$started" = 1 ]; then hack/kafka.sh stop; fi; exit $$rc
 
 .PHONY: docker-build
 docker-build: ## Build the image $(IMG) with both binaries (needs a container engine).

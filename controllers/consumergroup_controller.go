@@ -36,6 +36,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
@@ -81,6 +82,8 @@ func (r *KafkaConsumerGroupReconciler) SetupWithManager(mgr ctrl.Manager) error 
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&kafkav1alpha1.KafkaConsumerGroup{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&appsv1.Deployment{}).
+		// Observing Kafka waits on the network: several groups at once.
+		WithOptions(controller.Options{MaxConcurrentReconciles: 32}).
 		Named("kafkaconsumergroup").
 		Complete(r)
 }
@@ -176,7 +179,9 @@ func (r *KafkaConsumerGroupReconciler) Reconcile(ctx context.Context, req ctrl.R
 			return ctrl.Result{}, fmt.Errorf("writing status: %w", err)
 		}
 	}
-	return ctrl.Result{RequeueAfter: pollInterval(kcg)}, nil
+	// Observe again one poll interval after this observation started, not
+	// after this reconcile ended, so that the period does not drift.
+	return ctrl.Result{RequeueAfter: max(pollInterval(kcg)-r.Clock.Since(now), 0)}, nil
 }
 
 func (r *KafkaConsumerGroupReconciler) memoryFor(key types.NamespacedName) *groupMemory {

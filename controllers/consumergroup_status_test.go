@@ -120,3 +120,22 @@ func TestGroupStatusDegraded(t *testing.T) {
 		t.Fatalf("Ready %+v", c)
 	}
 }
+
+func BenchmarkComputeGroupStatus(b *testing.B) {
+	obs := &kafkaadmin.GroupObservation{State: "Stable", TopicPartitions: map[string]int{"orders": 1000}}
+	pods := map[string]bool{}
+	for m := range 50 {
+		member := kafkaadmin.Member{ClientID: fmt.Sprintf("pod-%d", m), Assignments: map[string][]int{}}
+		pods[member.ClientID] = true
+		for p := m * 20; p < (m+1)*20; p++ {
+			member.Assignments["orders"] = append(member.Assignments["orders"], p)
+			obs.Partitions = append(obs.Partitions, kafkaadmin.PartitionOffsets{Topic: "orders", Partition: p, Lag: int64(p % 97), ClientID: member.ClientID})
+		}
+		obs.Members = append(obs.Members, member)
+	}
+	kcg := secureGroup()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = computeGroupStatus(kcg, groupView{obs: obs, pods: pods, desired: 50, now: time.Now()})
+	}
+}

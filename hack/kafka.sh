@@ -10,6 +10,7 @@
 #   stop       stop the broker and remove its data
 #   status     exit 0 and print the bootstrap address when a broker is running
 #   bootstrap  print the bootstrap address this script uses
+#   libs       print the directory of the Kafka jars (fetching them if needed)
 #   create-topic NAME [PARTITIONS]
 #              create a topic on the running broker (Kafka's own TopicCommand);
 #              does nothing when it exists
@@ -194,6 +195,7 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   bootstrap) echo "$BOOTSTRAP" ;;
+  libs) fetch; echo "$LIBS" ;;
   create-topic) shift; create_topic "$@" ;;
-  *) sed -n '2,23p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,24p' "$0" >&2; exit 2 ;;
 esac

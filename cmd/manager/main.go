@@ -45,12 +45,16 @@ func main() {
 		leaderElect    bool
 		watchNamespace string
 		workerImage    string
+		qps            float64
+		burst          int
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "address the Prometheus metrics endpoint binds to; 0 disables it")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "address the /healthz and /readyz probes bind to")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "elect a leader so that only one of several manager replicas reconciles")
 	flag.StringVar(&watchNamespace, "watch-namespace", "", "reconcile only objects in this namespace; empty watches all namespaces")
 	flag.StringVar(&workerImage, "worker-image", os.Getenv("WORKER_IMAGE"), "default worker image (env WORKER_IMAGE); spec.worker.image overrides it")
+	flag.Float64Var(&qps, "kube-api-qps", 100, "requests per second to the Kubernetes API (each group writes its status once per poll)")
+	flag.IntVar(&burst, "kube-api-burst", 200, "burst of requests to the Kubernetes API")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -60,13 +64,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "manager: set the worker image with WORKER_IMAGE or --worker-image (the image of this manager holds /worker too)")
 		os.Exit(2)
 	}
-	if err := run(metricsAddr, probeAddr, leaderElect, watchNamespace, workerImage); err != nil {
+	if err := run(metricsAddr, probeAddr, leaderElect, watchNamespace, workerImage, qps, burst); err != nil {
 		ctrl.Log.Error(err, "Manager stopped")
 		os.Exit(1)
 	}
 }
 
-func run(metricsAddr, probeAddr string, leaderElect bool, watchNamespace, workerImage string) error {
+func run(metricsAddr, probeAddr string, leaderElect bool, watchNamespace, workerImage string, qps float64, burst int) error {
 	scheme := runtime.NewScheme()
 	if err := errors.Join(clientgoscheme.AddToScheme(scheme), kafkav1alpha1.AddToScheme(scheme)); err != nil {
 		return fmt.Errorf("building the scheme: %w", err)
@@ -75,7 +79,12 @@ func run(metricsAddr, probeAddr string, leaderElect bool, watchNamespace, worker
 	if watchNamespace != "" {
 		cacheOpts.DefaultNamespaces = map[string]cache.Config{watchNamespace: {}}
 	}
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+	config, err := ctrl.GetConfig()
+	if err != nil {
+		return fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	config.QPS, config.Burst = float32(qps), burst
+	mgr, err := ctrl.NewManager(config, ctrl.Options{
 		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress: probeAddr,

@@ -55,7 +55,7 @@ type generatorPlan struct {
 // small), big batches and several calls in flight when unlimited.
 func planGenerator(ratePerSecond int) generatorPlan {
 	if ratePerSecond <= 0 {
-		return generatorPlan{batch: 1000, concurrency: 4, limit: rate.Inf}
+		return generatorPlan{batch: 2000, concurrency: 8, limit: rate.Inf}
 	}
 	return generatorPlan{batch: min(max(ratePerSecond/20, 1), 1000), concurrency: 1, limit: rate.Limit(ratePerSecond)}
 }

@@ -18,6 +18,7 @@ package worker
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -90,6 +91,26 @@ func BenchmarkRecordTemplate(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, err := rt.Render(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseMessages(b *testing.B) {
+	var body strings.Builder
+	body.WriteString("[")
+	for i := range 100 {
+		if i > 0 {
+			body.WriteString(",")
+		}
+		fmt.Fprintf(&body, `{"order": {"id": "o-%d"}, "total": %d.5, "items": ["latte", "mocha"]}`, i, i)
+	}
+	body.WriteString("]")
+	data := []byte(body.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseMessages(data, "order.id"); err != nil {
 			b.Fatal(err)
 		}
 	}
