@@ -39,7 +39,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/segmentio/kafka-go"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/vermont-io/kafka-operator/internal/testenv"
 )
@@ -73,6 +75,7 @@ func main() {
 	only := flag.String("only", "", "run only this part: producer, consumer, operator, micro")
 	flag.Parse()
 	s.ProducerRecords = []int{*p1k, *p100}
+	ctrllog.SetLogger(logr.Discard())
 	s.Bootstrap = os.Getenv(testenv.EnvBootstrap)
 	s.KafkaVersion = os.Getenv("KAFKA_VERSION")
 	s.KafkaLibs = os.Getenv("KAFKA_LIBS")
@@ -473,7 +476,11 @@ func machine() machineInfo {
 		m.Java = strings.SplitN(string(out), "\n", 2)[0]
 	}
 	if out, err := exec.Command("kcat", "-V").CombinedOutput(); err == nil {
-		m.Kcat = strings.TrimSpace(strings.SplitN(string(out), "\n", 3)[len(strings.SplitN(string(out), "\n", 3))-2])
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(line, "Version ") {
+				m.Kcat = strings.TrimSpace(line)
+			}
+		}
 	}
 	return m
 }

