@@ -32,6 +32,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -49,6 +50,22 @@ func newNamespace(t *testing.T) string {
 	}
 	t.Cleanup(func() { _ = kube.Client.Delete(context.Background(), ns) })
 	return ns.Name
+}
+
+// update changes an object the operator also writes (its status), retrying
+// on the conflicts that causes.
+func update[T client.Object](t *testing.T, obj T, mutate func(T)) {
+	t.Helper()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := kube.Client.Get(t.Context(), client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		mutate(obj)
+		return kube.Client.Update(t.Context(), obj)
+	})
+	if err != nil {
+		t.Fatalf("updating %s: %v", obj.GetName(), err)
+	}
 }
 
 func bootstrap() []kafkav1alpha1.BootstrapServer {
@@ -312,10 +329,7 @@ func TestReapplyWritesNothingAndPutsBackHandEdits(t *testing.T) {
 		t.Fatalf("the Deployment was written again (resourceVersion %s -> %s) with nothing changed", rv, d.ResourceVersion)
 	}
 
-	d.Spec.Template.Spec.Containers[0].Image = "someone-else:latest"
-	if err := kube.Client.Update(t.Context(), &d); err != nil {
-		t.Fatal(err)
-	}
+	update(t, &d, func(d *appsv1.Deployment) { d.Spec.Template.Spec.Containers[0].Image = "someone-else:latest" })
 	testenv.Eventually(t, 30*time.Second, func() error {
 		if err := kube.Client.Get(t.Context(), key, &d); err != nil {
 			return err
@@ -328,11 +342,9 @@ func TestReapplyWritesNothingAndPutsBackHandEdits(t *testing.T) {
 
 	// A spec change rolls the pods: the pod template changes.
 	before := d.Spec.Template.Spec.Containers[0].Env
-	g := getGroup(t, ns, "steady")
-	g.Spec.Sink = kafkav1alpha1.SinkSpec{Discard: &kafkav1alpha1.DiscardSink{}}
-	if err := kube.Client.Update(t.Context(), g); err != nil {
-		t.Fatal(err)
-	}
+	update(t, getGroup(t, ns, "steady"), func(g *kafkav1alpha1.KafkaConsumerGroup) {
+		g.Spec.Sink = kafkav1alpha1.SinkSpec{Discard: &kafkav1alpha1.DiscardSink{}}
+	})
 	testenv.Eventually(t, 30*time.Second, func() error {
 		if err := kube.Client.Get(t.Context(), key, &d); err != nil {
 			return err
@@ -480,10 +492,7 @@ func TestProducerTopicCreatedAndRaised(t *testing.T) {
 	if err := kube.Client.Get(t.Context(), types.NamespacedName{Namespace: ns, Name: "orders"}, &svc); err != nil {
 		t.Fatalf("the HTTP source's Service: %v", err)
 	}
-	p.Spec.TopicSpec.Partitions = 5
-	if err := kube.Client.Update(t.Context(), p); err != nil {
-		t.Fatal(err)
-	}
+	update(t, p, func(p *kafkav1alpha1.KafkaProducer) { p.Spec.TopicSpec.Partitions = 5 })
 	waitPartitions(5)
 	t.Cleanup(func() {
 		_, _ = kfk.Client().DeleteTopics(context.Background(), &kafka.DeleteTopicsRequest{Topics: []string{topic}})
