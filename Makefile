@@ -76,6 +76,13 @@ verify: ## Regenerate everything and fail if a generated file differs from what 
 test: envtest-assets ## Run all tests: unit, envtest integration (real kube-apiserver) and Kafka (KAFKA_BOOTSTRAP, else in-process).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test -count=1 -timeout 30m ./...
 
+FUZZTIME ?= 15s
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for FUZZTIME (templates, worker config, HTTP source bodies); seeds are in the tests.
+	go test -run '^$$' -fuzz '^FuzzRecordTemplate$$' -fuzztime $(FUZZTIME) ./internal/worker/
+	go test -run '^$$' -fuzz '^FuzzParseMessages$$' -fuzztime $(FUZZTIME) ./internal/worker/
+	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/workerconfig/
+
 .PHONY: test-e2e
 test-e2e: envtest-assets ## Only the end-to-end tests (test/e2e) on the local cluster; make test runs them too.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test -count=1 -timeout 20m -v ./test/e2e/
