@@ -42,15 +42,7 @@ import (
 	"github.com/vermont-io/kafka-operator/internal/testenv"
 )
 
-func newNamespace(t *testing.T) string {
-	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: testenv.UniqueName(t, "ns")}}
-	if err := kube.Client.Create(t.Context(), ns); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = kube.Client.Delete(context.Background(), ns) })
-	return ns.Name
-}
+func newNamespace(t *testing.T) string { return testenv.NewNamespace(t, kube.Client) }
 
 // update changes an object the operator also writes (its status), retrying
 // on the conflicts that causes.

@@ -17,12 +17,8 @@ limitations under the License.
 package v1alpha1_test
 
 import (
-	"context"
 	"os"
 	"testing"
-
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/vermont-io/kafka-operator/internal/testenv"
 )
@@ -32,13 +28,4 @@ var kube *testenv.Kubernetes
 // The API tests need only a kube-apiserver: validation happens there.
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m, &kube, nil)) }
 
-// newNamespace creates a namespace for one test and deletes it afterwards.
-func newNamespace(t *testing.T) string {
-	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: testenv.UniqueName(t, "ns")}}
-	if err := kube.Client.Create(t.Context(), ns); err != nil {
-		t.Fatalf("creating namespace: %v", err)
-	}
-	t.Cleanup(func() { _ = kube.Client.Delete(context.Background(), ns) })
-	return ns.Name
-}
+func newNamespace(t *testing.T) string { return testenv.NewNamespace(t, kube.Client) }

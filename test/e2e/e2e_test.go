@@ -17,7 +17,6 @@ limitations under the License.
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -46,17 +45,12 @@ import (
 
 func newNamespace(t *testing.T) string {
 	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: testenv.UniqueName(t, "ns")}}
-	if err := cluster.Client.Create(t.Context(), ns); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// Delete the workloads first so that their processes stop now.
-		_, _ = kubectlIn(ns.Name, "delete", "kafka", "--all", "--wait=true", "--timeout=60s")
-		_ = cluster.Client.Delete(context.Background(), ns)
-	})
-	dumpOnFailure(t, ns.Name)
-	return ns.Name
+	ns := testenv.NewNamespace(t, cluster.Client)
+	// Cleanups run last first: the workloads go (and their processes stop)
+	// before the namespace.
+	t.Cleanup(func() { _, _ = kubectlIn(ns, "delete", "kafka", "--all", "--wait=true", "--timeout=60s") })
+	dumpOnFailure(t, ns)
+	return ns
 }
 
 func group(t *testing.T, ns, name string) *kafkav1alpha1.KafkaConsumerGroup {
