@@ -157,6 +157,10 @@ envtest-assets: ## Build kube-apiserver, kube-controller-manager and etcd from s
 kafka-start: ## Start a real Apache Kafka broker on 127.0.0.1 and print the KAFKA_BOOTSTRAP to export.
 	@echo "export KAFKA_BOOTSTRAP=$$(hack/kafka.sh start)"
 
+.PHONY: kafka-secure-env
+kafka-secure-env: ## Print the broker's SASL_SSL, SSL and SASL_PLAINTEXT listeners, CA file and test user (for the security tests).
+	@hack/kafka.sh secure-env
+
 .PHONY: kafka-topic
 kafka-topic: ## Create topic TOPIC with PARTITIONS partitions (default 1) on the broker started by kafka-start.
 	@hack/kafka.sh create-topic "$(TOPIC)" "$(or $(PARTITIONS),1)"

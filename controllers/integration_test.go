@@ -107,7 +107,7 @@ func events(t *testing.T, ns, name, reason string) []eventsv1.Event {
 	}
 	var out []eventsv1.Event
 	for _, e := range list.Items {
-		if e.Regarding.Name == name && e.Reason == reason {
+		if e.Regarding.Name == name && (reason == "" || e.Reason == reason) {
 			out = append(out, e)
 		}
 	}
@@ -563,6 +563,65 @@ func TestDefaultConfigRendersWithoutWildcards(t *testing.T) {
 	for _, want := range []string{"CustomResourceDefinition", "ClusterRole", "Deployment", "ServiceAccount", "Namespace"} {
 		if !kinds[want] {
 			t.Errorf("config/default renders no %s", want)
+		}
+	}
+}
+
+// TestSecureConnection: the operator observes a group through SASL_SSL with
+// the credentials and CA from Secrets; with a wrong password it says so in
+// KafkaReachable, and no password appears in the status or the events.
+func TestSecureConnection(t *testing.T) {
+	sec := testenv.Secure(t)
+	ns := newNamespace(t)
+	topic := kfk.CreateTopic(t, 1)
+	const wrong = "wrong-password-0815"
+	for _, s := range []*corev1.Secret{
+		{ObjectMeta: metav1.ObjectMeta{Name: "kafka-ca", Namespace: ns}, StringData: map[string]string{"ca.crt": sec.CAPEM}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "scram", Namespace: ns}, StringData: map[string]string{"username": sec.Username, "password": sec.Password}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "scram-wrong", Namespace: ns}, StringData: map[string]string{"username": sec.Username, "password": wrong}},
+	} {
+		if err := kube.Client.Create(t.Context(), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	group := func(name, secret string) *kafkav1alpha1.KafkaConsumerGroup {
+		return &kafkav1alpha1.KafkaConsumerGroup{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+			Spec: kafkav1alpha1.KafkaConsumerGroupSpec{
+				Kafka: kafkav1alpha1.KafkaConnection{
+					BootstrapServers: []kafkav1alpha1.BootstrapServer{kafkav1alpha1.BootstrapServer(sec.SASLSSL)},
+					TLS:              &kafkav1alpha1.KafkaTLS{Enabled: true, CASecretRef: &kafkav1alpha1.SecretKeyReference{Name: "kafka-ca", Key: "ca.crt"}},
+					SASL:             &kafkav1alpha1.KafkaSASL{Mechanism: kafkav1alpha1.SASLScramSHA512, SecretRef: &kafkav1alpha1.SecretReference{Name: secret}},
+				},
+				Topics: []kafkav1alpha1.TopicName{kafkav1alpha1.TopicName(topic)},
+				Sink:   kafkav1alpha1.SinkSpec{Discard: &kafkav1alpha1.DiscardSink{}},
+			},
+		}
+	}
+	for _, g := range []*kafkav1alpha1.KafkaConsumerGroup{group("secure", "scram"), group("locked-out", "scram-wrong")} {
+		if err := kube.Client.Create(t.Context(), g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testenv.Eventually(t, 60*time.Second, func() error {
+		if c := conditionOf(getGroup(t, ns, "secure").Status.Conditions, kafkav1alpha1.ConditionKafkaReachable); c.Status != metav1.ConditionTrue {
+			return fmt.Errorf("secure: KafkaReachable %+v", c)
+		}
+		c := conditionOf(getGroup(t, ns, "locked-out").Status.Conditions, kafkav1alpha1.ConditionKafkaReachable)
+		if c.Status != metav1.ConditionFalse || !strings.Contains(c.Message, "SASL Authentication Failed") {
+			return fmt.Errorf("locked-out: KafkaReachable %+v", c)
+		}
+		return nil
+	})
+
+	var d appsv1.Deployment
+	if err := kube.Client.Get(t.Context(), types.NamespacedName{Namespace: ns, Name: "secure"}, &d); err != nil {
+		t.Fatal(err)
+	}
+	everything, _ := yaml.Marshal([]any{getGroup(t, ns, "secure"), getGroup(t, ns, "locked-out"), d, events(t, ns, "secure", "")})
+	for _, secret := range []string{sec.Password, wrong} {
+		if strings.Contains(string(everything), secret) {
+			t.Fatalf("a password appears in a status, the Deployment (rendered config) or an event")
 		}
 	}
 }

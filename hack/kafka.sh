@@ -11,6 +11,8 @@
 #   status     exit 0 and print the bootstrap address when a broker is running
 #   bootstrap  print the bootstrap address this script uses
 #   libs       print the directory of the Kafka jars (fetching them if needed)
+#   secure-env print the SASL_SSL, SSL and SASL_PLAINTEXT listeners, the CA file
+#              and the test user, as VAR=value lines
 #   create-topic NAME [PARTITIONS]
 #              create a topic on the running broker (Kafka's own TopicCommand);
 #              does nothing when it exists
@@ -25,6 +27,13 @@ LOG4J_VERSION="${LOG4J_VERSION:-2.25.3}"
 SLF4J_VERSION="${SLF4J_VERSION:-2.0.17}"
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
+# Listeners for security tests: SASL over TLS, TLS only, SASL in clear.
+KAFKA_SASL_SSL_PORT="${KAFKA_SASL_SSL_PORT:-19094}"
+KAFKA_SSL_PORT="${KAFKA_SSL_PORT:-19095}"
+KAFKA_SASL_PLAINTEXT_PORT="${KAFKA_SASL_PLAINTEXT_PORT:-19096}"
+# The test user, known to PLAIN and created for SCRAM-SHA-256/512 at format time.
+KAFKA_TEST_USER="${KAFKA_TEST_USER:-vermont}"
+KAFKA_TEST_PASSWORD="${KAFKA_TEST_PASSWORD:-vermont-test-secret}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx1g}"
 CACHE_ROOT="${VERMONT_KAFKA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vermont/kafka}"
 DIST="$CACHE_ROOT/$KAFKA_VERSION"
@@ -79,6 +88,23 @@ java_bin() {
   if [[ -n "${JAVA_HOME:-}" ]]; then echo "$JAVA_HOME/bin/java"; else command -v java || die "java not found: install Java 17"; fi
 }
 
+# tls generates a CA and a broker certificate for 127.0.0.1 and localhost;
+# the broker reads them as PEM.
+tls() {
+  local dir="$RUN/tls"
+  mkdir -p "$dir"
+  command -v openssl >/dev/null || die "openssl not found: install it (Debian: openssl) for the TLS listeners"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=vermont-test-ca" \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$dir/broker.key" -out "$dir/broker.csr" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/san.ext"
+  openssl x509 -req -in "$dir/broker.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 30 \
+    -extfile "$dir/san.ext" -out "$dir/broker.crt" >/dev/null 2>&1
+  # Kafka's PEM keystore wants a PKCS#8 key followed by the certificate chain.
+  openssl pkcs8 -topk8 -nocrypt -in "$dir/broker.key" -out "$dir/broker.pk8"
+  cat "$dir/broker.pk8" "$dir/broker.crt" "$dir/ca.crt" >"$dir/broker-keystore.pem"
+}
+
 start() {
   if running; then
     log "already running (pid $(cat "$PIDFILE")) at $BOOTSTRAP"
@@ -89,15 +115,27 @@ start() {
   local java; java="$(java_bin)"
   rm -rf "$RUN"
   mkdir -p "$RUN/data"
+  tls
+  local plain_jaas="org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_TEST_USER=\"$KAFKA_TEST_PASSWORD\";"
+  local scram_jaas="org.apache.kafka.common.security.scram.ScramLoginModule required;"
   cat >"$RUN/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT,SSL://127.0.0.1:$KAFKA_SSL_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PLAINTEXT_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT,SSL://127.0.0.1:$KAFKA_SSL_PORT,SASL_PLAINTEXT://127.0.0.1:$KAFKA_SASL_PLAINTEXT_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_ssl.plain.sasl.jaas.config=$plain_jaas
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=$scram_jaas
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=$scram_jaas
+listener.name.sasl_plaintext.plain.sasl.jaas.config=$plain_jaas
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=$scram_jaas
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=$scram_jaas
+ssl.keystore.type=PEM
+ssl.keystore.location=$RUN/tls/broker-keystore.pem
 log.dirs=$RUN/data
 # Tests and the operator create their topics explicitly, as most production
 # clusters require; auto-creation would hide a missing topic.
@@ -130,7 +168,9 @@ LOG
   local cluster_id
   cluster_id="$("$java" -cp "$cp" -Dlog4j2.configurationFile="$RUN/log4j2.properties" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)"
   "$java" -cp "$cp" -Dlog4j2.configurationFile="$RUN/log4j2.properties" \
-    kafka.tools.StorageTool format -t "$cluster_id" -c "$RUN/server.properties" >"$RUN/format.log" 2>&1 \
+    kafka.tools.StorageTool format -t "$cluster_id" -c "$RUN/server.properties" \
+    --add-scram "SCRAM-SHA-256=[name=$KAFKA_TEST_USER,password=$KAFKA_TEST_PASSWORD]" \
+    --add-scram "SCRAM-SHA-512=[name=$KAFKA_TEST_USER,password=$KAFKA_TEST_PASSWORD]" >"$RUN/format.log" 2>&1 \
     || { cat "$RUN/format.log" >&2; die "formatting KRaft storage failed"; }
   log "starting Apache Kafka $KAFKA_VERSION (KRaft) on $BOOTSTRAP, logs in $RUN/server.log"
   # shellcheck disable=SC2086 # KAFKA_HEAP holds several JVM flags
@@ -171,6 +211,20 @@ stop() {
   rm -rf "$RUN"
 }
 
+# secure_env prints, as shell assignments, what tests need to reach the
+# secure listeners (the password is a throwaway of this local broker).
+secure_env() {
+  running || die "no broker running: start one with make kafka-start"
+  cat <<ENV
+KAFKA_SASL_SSL_BOOTSTRAP=127.0.0.1:$KAFKA_SASL_SSL_PORT
+KAFKA_SSL_BOOTSTRAP=127.0.0.1:$KAFKA_SSL_PORT
+KAFKA_SASL_PLAINTEXT_BOOTSTRAP=127.0.0.1:$KAFKA_SASL_PLAINTEXT_PORT
+KAFKA_TLS_CA_FILE=$RUN/tls/ca.crt
+KAFKA_SASL_USERNAME=$KAFKA_TEST_USER
+KAFKA_SASL_PASSWORD=$KAFKA_TEST_PASSWORD
+ENV
+}
+
 status() {
   if running; then
     echo "$BOOTSTRAP"
@@ -196,6 +250,7 @@ case "${1:-}" in
   status) status ;;
   bootstrap) echo "$BOOTSTRAP" ;;
   libs) fetch; echo "$LIBS" ;;
+  secure-env) secure_env ;;
   create-topic) shift; create_topic "$@" ;;
-  *) sed -n '2,24p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,26p' "$0" >&2; exit 2 ;;
 esac

@@ -41,6 +41,9 @@ const (
 	HeaderDLQGroup     = "vermont-dlq-group"
 )
 
+// ErrAuthentication is returned when the brokers refuse the credentials.
+var ErrAuthentication = errors.New("SASL authentication failed: check the username and password in the connection's Secret and the SASL mechanism")
+
 // Consumer runs the at-least-once consumer group on kafka-go's Generation
 // API: per generation, one goroutine per assigned partition fetches and
 // delivers in order; a committer commits, per partition, only the offset
@@ -108,6 +111,12 @@ func (c *Consumer) Run(ctx context.Context) error {
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, kafka.ErrGroupClosed) {
 				break
+			}
+			if errors.Is(err, kafka.SASLAuthenticationFailed) {
+				// Retrying cannot fix credentials: stop, so that the pod
+				// restarts visibly and the message reaches the user.
+				_ = closeWithin(cg.Close, 5*time.Second)
+				return ErrAuthentication
 			}
 			c.Health.SetReady(false, "joining consumer group: "+err.Error())
 			c.Log.Warn("Joining the consumer group failed; retrying", "group", c.Config.GroupID, "backoff", backoff, "err", err)
