@@ -161,7 +161,9 @@ func post(t *testing.T, url, contentType, token, body string) (int, postAnswer, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", contentType)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -219,6 +221,9 @@ func TestHTTPSourceAcknowledgesWhatKafkaHas(t *testing.T) {
 	}
 }
 
+// TestHTTPSourceRefusesBadRequestsAndWritesNothing: 23 kinds of bad or
+// hostile requests, each answered with its status and an error message,
+// nothing written, and the server still serving.
 func TestHTTPSourceRefusesBadRequestsAndWritesNothing(t *testing.T) {
 	topic := kfk.CreateTopic(t, 1)
 	url := startHTTPSource(t, topic, `, "keyField": "id", "authRequired": true`, map[string]string{workerconfig.EnvHTTPSourceToken: "s3cret"})
@@ -240,6 +245,16 @@ func TestHTTPSourceRefusesBadRequestsAndWritesNothing(t *testing.T) {
 		{"wrong content type", "text/plain", "s3cret", `{"id": "a"}`, http.StatusUnsupportedMediaType},
 		{"no token", "application/json", "", `{"id": "a"}`, http.StatusUnauthorized},
 		{"wrong token", "application/json", "guess", `{"id": "a"}`, http.StatusUnauthorized},
+		{"no content type", "", "s3cret", `{"id": "a"}`, http.StatusUnsupportedMediaType},
+		{"XML content type", "application/xml", "s3cret", `<id>a</id>`, http.StatusUnsupportedMediaType},
+		{"deep nesting", "application/json", "s3cret", strings.Repeat("[", 1500) + strings.Repeat("]", 1500), http.StatusBadRequest},
+		{"trailing garbage", "application/json", "s3cret", `{"id": "a"} trailing`, http.StatusBadRequest},
+		{"two concatenated objects", "application/json", "s3cret", `{"id": "a"}{"id": "b"}`, http.StatusBadRequest},
+		{"null", "application/json", "s3cret", `null`, http.StatusBadRequest},
+		{"a number", "application/json", "s3cret", `42`, http.StatusBadRequest},
+		{"byte order mark", "application/json", "s3cret", "\ufeff{\"id\": \"a\"}", http.StatusBadRequest},
+		{"huge array over the limit", "application/json", "s3cret", "[" + strings.Repeat(`{"id": "a"},`, 500) + `{"id": "a"}]`, http.StatusRequestEntityTooLarge},
+		{"empty body", "application/json", "s3cret", ``, http.StatusBadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, ans, _ := post(t, url, tc.contentType, tc.token, tc.body)
