@@ -105,7 +105,7 @@ func run(dir, bin string, samples []string, table bool) error {
 			say("stopping the cluster: %v", err)
 		}
 	}()
-	manager, err := cluster.StartManager(filepath.Join(bin, "manager"))
+	manager, err := cluster.StartManager(filepath.Join(bin, "manager"), filepath.Join("config", "rbac", "role.yaml"))
 	if err != nil {
 		return err
 	}

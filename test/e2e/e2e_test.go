@@ -46,6 +46,8 @@ import (
 func newNamespace(t *testing.T) string {
 	t.Helper()
 	ns := testenv.NewNamespace(t, cluster.Client)
+	// Worker pods must pass the Pod Security "restricted" profile.
+	restrictNamespace(t, ns)
 	// Cleanups run last first: the workloads go (and their processes stop)
 	// before the namespace.
 	t.Cleanup(func() { _, _ = kubectlIn(ns, "delete", "kafka", "--all", "--wait=true", "--timeout=60s") })
@@ -450,4 +452,47 @@ func workerPodsOf(t *testing.T, ns, kind, name string) []corev1.Pod {
 		return nil
 	})
 	return pods
+}
+
+// restrictNamespace enforces the Pod Security "restricted" profile on a
+// namespace, as careful platform teams do.
+func restrictNamespace(t *testing.T, ns string) {
+	t.Helper()
+	kubectl(t, "", "label", "namespace", ns, "pod-security.kubernetes.io/enforce=restricted", "--overwrite")
+}
+
+// TestRestrictedNamespaceIsEnforced shows that the label bites: a pod that
+// does not meet the profile is refused there, so the other tests' worker
+// pods, admitted in such namespaces, do meet it.
+func TestRestrictedNamespaceIsEnforced(t *testing.T) {
+	ns := newNamespace(t)
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "careless", Namespace: ns},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}},
+	}
+	err := cluster.Client.Create(t.Context(), pod)
+	if err == nil || !strings.Contains(err.Error(), "violates PodSecurity") {
+		t.Fatalf("a pod without a restricted security context was not refused: %v", err)
+	}
+}
+
+// TestManagerHasOnlyItsRole: the manager of these tests runs as a user bound
+// to nothing but the ClusterRole generated from its RBAC markers (every
+// other test passing shows that is enough), and that role refuses what the
+// operator must not do.
+func TestManagerHasOnlyItsRole(t *testing.T) {
+	ns := newNamespace(t)
+	for _, forbidden := range [][]string{
+		{"create", "secret", "generic", "stolen", "--from-literal=k=v"},
+		{"delete", "namespace", ns},
+		{"create", "clusterrolebinding", "escalate", "--clusterrole=cluster-admin", "--user=" + localcluster.ManagerUser},
+	} {
+		out, err := kubectlIn(ns, append([]string{"--kubeconfig", manager.Kubeconfig}, forbidden...)...)
+		if err == nil || !strings.Contains(out, "forbidden") {
+			t.Errorf("the manager's identity may %v: %v\n%s", forbidden, err, out)
+		}
+	}
+	if out, err := kubectlIn(ns, "--kubeconfig", manager.Kubeconfig, "get", "kafkaconsumergroups,deployments,secrets"); err != nil {
+		t.Fatalf("the manager's identity cannot read what it reconciles: %v\n%s", err, out)
+	}
 }

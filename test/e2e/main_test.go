@@ -39,6 +39,7 @@ import (
 var (
 	kfk     *testenv.Kafka
 	cluster *localcluster.Cluster
+	manager *localcluster.Manager
 	workDir string
 )
 
@@ -68,7 +69,7 @@ func startCluster() (func(), error) {
 	if out, err := kubectlIn("", "apply", "--server-side", "-k", filepath.Join(testenv.RepoRoot(), "config", "crd")); err != nil {
 		return nil, fmt.Errorf("installing the CRDs: %w: %s", err, out)
 	}
-	manager, err := cluster.StartManager(binaries["manager"])
+	manager, err = cluster.StartManager(binaries["manager"], filepath.Join(testenv.RepoRoot(), "config", "rbac", "role.yaml"))
 	if err != nil {
 		return nil, err
 	}
