@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -355,4 +356,55 @@ func TestHTTPSinkStopsPartitionWithoutDeadLetterTopic(t *testing.T) {
 	if unique, _ := server.counts(); unique != 4 {
 		t.Fatalf("%d records delivered, want 4 (those before the refused one)", unique)
 	}
+}
+
+// TestHTTPSinkTwoMinuteOutage: the receiver answers 500 for two minutes,
+// then recovers. Nothing is committed while nothing is delivered, and every
+// record arrives after the recovery, without a restart.
+func TestHTTPSinkTwoMinuteOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a two-minute outage")
+	}
+	const total, outage = 300, 2 * time.Minute
+	topic := kfk.CreateTopic(t, 3)
+	group := testenv.UniqueName(t, "group")
+	kfk.Produce(t, topic, keyedRecords(total)...)
+	var recoveredAt atomic.Int64 // unix nanos of the first acknowledged request
+	start := time.Now()
+	server := newRecordingServer(t, func(int, []byte) int {
+		if time.Since(start) < outage {
+			return http.StatusInternalServerError
+		}
+		recoveredAt.CompareAndSwap(0, time.Now().UnixNano())
+		return http.StatusOK
+	})
+	startWorker(t, consumeHTTPConfig(topic, group, server.URL, `, "maxRetries": 1000, "backoffInitial": "100ms", "backoffMax": "5s"`), nil)
+
+	// During the outage nothing may be committed: every record is undelivered.
+	for time.Since(start) < outage-5*time.Second {
+		for p, c := range kfk.CommittedOffsets(t, group, topic) {
+			if c > 0 {
+				t.Fatalf("partition %d committed %d during the outage, past undelivered records", p, c)
+			}
+		}
+		if unique, _ := server.counts(); unique != 0 {
+			t.Fatalf("%d records acknowledged during the outage", unique)
+		}
+		time.Sleep(5 * time.Second) // sampling the outage, not synchronizing
+	}
+	testenv.Eventually(t, 60*time.Second, func() error {
+		if unique, _ := server.counts(); unique < total {
+			return fmt.Errorf("%d of %d delivered after the outage", unique, total)
+		}
+		committed := kfk.CommittedOffsets(t, group, topic)
+		for p, end := range kfk.EndOffsets(t, topic) {
+			if committed[p] != end {
+				return fmt.Errorf("partition %d committed %d of %d", p, committed[p], end)
+			}
+		}
+		return nil
+	})
+	unique, all := server.counts()
+	t.Logf("two-minute sink outage: %d records, %d lost, %d duplicates; all delivered and committed %s after the sink recovered",
+		total, total-unique, all-unique, time.Since(time.Unix(0, recoveredAt.Load())).Round(100*time.Millisecond))
 }
