@@ -220,6 +220,12 @@ func (r *KafkaConsumerGroupReconciler) decideReplicas(kcg *kafkav1alpha1.KafkaCo
 	if current < 0 {
 		current = policy.MinReplicas
 	}
+	if len(mem.history) == 0 && kcg.Status.LastScaleTime != nil {
+		// A restarted manager has no recommendations in memory; the last
+		// scale, recorded in the status, stands for one, so that a restart
+		// does not cut the stabilization window short.
+		mem.history = []Recommendation{{Time: kcg.Status.LastScaleTime.Time, Replicas: current}}
+	}
 	d := DecideReplicas(policy, current, lagSummary(obs), mem.history, now)
 	mem.history = d.History
 	return d.Replicas, &d

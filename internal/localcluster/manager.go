@@ -119,3 +119,9 @@ func (m *Manager) Stop() {
 		<-m.done
 	}
 }
+
+// Kill ends the manager with SIGKILL, as a crash or an OOM kill would.
+func (m *Manager) Kill() {
+	_ = m.cmd.Process.Kill()
+	<-m.done
+}

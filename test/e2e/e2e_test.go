@@ -32,6 +32,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -534,4 +535,82 @@ func TestRebalanceStormLosesNothing(t *testing.T) {
 	unique, all := sink.counts()
 	t.Logf("rebalance storm (2 -> 4 -> 1 -> 3 -> 5 -> 2 replicas): %d records, %d lost, %d duplicates, all delivered %s after the first change",
 		total, total-unique, all-unique, time.Since(start).Round(100*time.Millisecond))
+}
+
+// TestManagerKilledWhileScaling: the manager is killed with SIGKILL right
+// after it scaled a group up, and restarted; the group converges without
+// flapping (one ScaledUp while the lag lasts, no ScaledDown before it
+// drains) and no record is lost.
+func TestManagerKilledWhileScaling(t *testing.T) {
+	const total = 6000
+	ns := newNamespace(t)
+	topic := kfk.CreateTopic(t, 6)
+	sink := newSinkServer(t)
+	g := plainGroup(ns, "steadfast", topic, sink.URL, 0)
+	g.Spec.Replicas = nil
+	g.Spec.Autoscaling = &kafkav1alpha1.AutoscalingSpec{
+		MinReplicas: new(int32(1)), MaxReplicas: 6, LagPerReplica: 100,
+		PollInterval: metav1.Duration{Duration: time.Second}, ScaleDownStabilization: &metav1.Duration{Duration: 15 * time.Second},
+	}
+	if err := cluster.Client.Create(t.Context(), g); err != nil {
+		t.Fatal(err)
+	}
+	readyPods(t, ns, "steadfast", 1)
+	sink.delay(20 * time.Millisecond)
+	msgs := make([]kafka.Message, total)
+	for i := range msgs {
+		msgs[i] = kafka.Message{Key: fmt.Appendf(nil, "id-%d", i), Value: fmt.Appendf(nil, `{"id": %d}`, i)}
+	}
+	kfk.Produce(t, topic, msgs...)
+	testenv.Eventually(t, 60*time.Second, func() error {
+		if d := group(t, ns, "steadfast").Status.DesiredReplicas; d != 6 {
+			return fmt.Errorf("desired %d", d)
+		}
+		return nil
+	})
+	manager.Kill()
+	restarted, err := cluster.StartManager(managerBinary, roleFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	manager = restarted
+
+	readyPods(t, ns, "steadfast", 6)
+	if n := len(events(t, ns, "steadfast", "ScaledDown")); n != 0 {
+		t.Fatalf("%d ScaledDown events while the lag lasts: the restarted manager flapped", n)
+	}
+	sink.delay(0)
+	testenv.Eventually(t, 120*time.Second, func() error {
+		if unique, _ := sink.counts(); unique < total {
+			return fmt.Errorf("%d of %d delivered", unique, total)
+		}
+		return nil
+	})
+	testenv.Eventually(t, 90*time.Second, func() error {
+		if d := group(t, ns, "steadfast").Status.DesiredReplicas; d != 1 {
+			return fmt.Errorf("desired %d", d)
+		}
+		return nil
+	})
+	up, down := len(events(t, ns, "steadfast", "ScaledUp")), len(events(t, ns, "steadfast", "ScaledDown"))
+	if up != 1 || down != 1 {
+		t.Fatalf("%d ScaledUp and %d ScaledDown events; want one of each (no flapping across the restart)", up, down)
+	}
+	unique, all := sink.counts()
+	t.Logf("manager killed while scaling 1 -> 6: converged; 1 ScaledUp, 1 ScaledDown; %d records, %d lost, %d duplicates", total, total-unique, all-unique)
+}
+
+func events(t *testing.T, ns, name, reason string) []eventsv1.Event {
+	t.Helper()
+	var list eventsv1.EventList
+	if err := cluster.Client.List(t.Context(), &list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	var out []eventsv1.Event
+	for _, e := range list.Items {
+		if e.Regarding.Name == name && e.Reason == reason {
+			out = append(out, e)
+		}
+	}
+	return out
 }

@@ -41,7 +41,11 @@ var (
 	cluster *localcluster.Cluster
 	manager *localcluster.Manager
 	workDir string
+	// managerBinary lets a test restart the manager.
+	managerBinary string
 )
+
+func roleFile() string { return filepath.Join(testenv.RepoRoot(), "config", "rbac", "role.yaml") }
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m, nil, &kfk, startCluster)) }
 
@@ -69,12 +73,14 @@ func startCluster() (func(), error) {
 	if out, err := kubectlIn("", "apply", "--server-side", "-k", filepath.Join(testenv.RepoRoot(), "config", "crd")); err != nil {
 		return nil, fmt.Errorf("installing the CRDs: %w: %s", err, out)
 	}
-	manager, err = cluster.StartManager(binaries["manager"], filepath.Join(testenv.RepoRoot(), "config", "rbac", "role.yaml"))
+	managerBinary = binaries["manager"]
+	manager, err = cluster.StartManager(managerBinary, roleFile())
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "e2e: local cluster up; kubeconfig %s; logs in %s\n", cluster.Kubeconfig, workDir)
 	return func() {
+		// A test may have replaced the manager; stop the current one.
 		manager.Stop()
 		if err := cluster.Stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "e2e: stopping the cluster: %v\n", err)
