@@ -539,8 +539,8 @@ func TestRebalanceStormLosesNothing(t *testing.T) {
 
 // TestManagerKilledWhileScaling: the manager is killed with SIGKILL right
 // after it scaled a group up, and restarted; the group converges without
-// flapping (one ScaledUp while the lag lasts, no ScaledDown before it
-// drains) and no record is lost.
+// flapping (one ScaledUp, no ScaledDown before the lag drains, no second
+// ScaledUp) and no record is lost.
 func TestManagerKilledWhileScaling(t *testing.T) {
 	const total = 6000
 	ns := newNamespace(t)
@@ -592,12 +592,14 @@ func TestManagerKilledWhileScaling(t *testing.T) {
 		}
 		return nil
 	})
+	// Down may come in steps as recommendations age out of the window, but
+	// never up again: that would be flapping.
 	up, down := len(events(t, ns, "steadfast", "ScaledUp")), len(events(t, ns, "steadfast", "ScaledDown"))
-	if up != 1 || down != 1 {
-		t.Fatalf("%d ScaledUp and %d ScaledDown events; want one of each (no flapping across the restart)", up, down)
+	if up != 1 || down < 1 {
+		t.Fatalf("%d ScaledUp and %d ScaledDown events; want one ScaledUp and then only scale-downs", up, down)
 	}
 	unique, all := sink.counts()
-	t.Logf("manager killed while scaling 1 -> 6: converged; 1 ScaledUp, 1 ScaledDown; %d records, %d lost, %d duplicates", total, total-unique, all-unique)
+	t.Logf("manager killed while scaling 1 -> 6: converged; %d ScaledUp, %d ScaledDown; %d records, %d lost, %d duplicates", up, down, total, total-unique, all-unique)
 }
 
 func events(t *testing.T, ns, name, reason string) []eventsv1.Event {
