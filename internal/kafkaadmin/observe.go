@@ -120,7 +120,12 @@ func ObserveGroup(ctx context.Context, c *kafka.Client, groupID string, topics [
 	if err != nil {
 		return nil, fmt.Errorf("fetching committed offsets of %s: %w", groupID, err)
 	}
-	if committed.Error != nil {
+	switch {
+	case errors.Is(committed.Error, kafka.GroupIdNotFound):
+		// A group that never committed: Apache Kafka answers with no
+		// offsets, some brokers (the in-process one) with this error.
+		committed.Topics = nil
+	case committed.Error != nil:
 		return nil, fmt.Errorf("fetching committed offsets of %s: %w", groupID, committed.Error)
 	}
 	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
