@@ -46,7 +46,6 @@ const (
 	ReasonStable           = "Stable"
 	ReasonFixedReplicas    = "FixedReplicas"
 	ReasonLagUnknown       = "Unknown"
-	ReasonInsecureTLS      = "InsecureSkipVerify"
 	ReasonTopicReady       = "TopicReady"
 
 	// maxLaggiest bounds status.laggiestPartitions.

@@ -37,7 +37,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kafkav1alpha1 "github.com/vermont-io/kafka-operator/api/v1alpha1"
@@ -221,7 +223,7 @@ func printTable(ctx context.Context, c client.Client) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "KIND\tNAMESPACE/NAME\tREADY/DESIRED\tLAG\tSTATE\tSTATUS\tMEMBERS (pod: partitions)")
 	for _, p := range producers.Items {
-		fmt.Fprintf(w, "producer\t%s/%s\t%d/%d\t-\t%s\t%s\t\n", p.Namespace, p.Name, p.Status.ReadyReplicas, deref(p.Spec.Replicas, 1), topicOf(p), readyReason(p.Status.Conditions))
+		fmt.Fprintf(w, "producer\t%s/%s\t%d/%d\t-\t%s\t%s\t\n", p.Namespace, p.Name, p.Status.ReadyReplicas, ptr.Deref(p.Spec.Replicas, 1), topicOf(p), readyReason(p.Status.Conditions))
 	}
 	for _, g := range groups.Items {
 		lag := "?"
@@ -233,13 +235,6 @@ func printTable(ctx context.Context, c client.Client) {
 	_ = w.Flush()
 }
 
-func deref(p *int32, def int32) int32 {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
 func topicOf(p kafkav1alpha1.KafkaProducer) string {
 	if t := p.Status.Topic; t != nil {
 		return fmt.Sprintf("topic %s (%d partitions)", t.Name, t.Partitions)
@@ -248,10 +243,8 @@ func topicOf(p kafkav1alpha1.KafkaProducer) string {
 }
 
 func readyReason(conds []metav1.Condition) string {
-	for _, c := range conds {
-		if c.Type == kafkav1alpha1.ConditionReady {
-			return c.Reason
-		}
+	if c := meta.FindStatusCondition(conds, kafkav1alpha1.ConditionReady); c != nil {
+		return c.Reason
 	}
 	return ""
 }

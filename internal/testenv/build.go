@@ -17,6 +17,7 @@ limitations under the License.
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,32 +29,37 @@ var (
 	buildOnce  sync.Once
 	buildDir   string
 	buildErr   error
-	buildOut   []byte
-	builtPaths = map[string]string{}
+	builtPaths map[string]string
 )
 
-// Binary builds a command of this repository (for example "worker") once
-// per test process and returns its path. The binaries live in a temporary
-// directory that Main removes when the tests end.
+// BuildCommands builds the worker and manager commands of this repository
+// into dir and returns their paths by name.
+func BuildCommands(dir string) (map[string]string, error) {
+	paths := map[string]string{}
+	for _, cmd := range []string{"worker", "manager"} {
+		path := filepath.Join(dir, cmd)
+		build := exec.Command("go", "build", "-o", path, "./cmd/"+cmd)
+		build.Dir = RepoRoot()
+		if out, err := build.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("building %s: %w\n%s", cmd, err, out)
+		}
+		paths[cmd] = path
+	}
+	return paths, nil
+}
+
+// Binary builds the commands of this repository (for example "worker") once
+// per test process and returns the path of one. The binaries live in a
+// temporary directory that Main removes when the tests end.
 func Binary(t testing.TB, name string) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "vermont-bin-")
-		if buildErr != nil {
-			return
-		}
-		for _, cmd := range []string{"worker", "manager"} {
-			path := filepath.Join(buildDir, cmd)
-			build := exec.Command("go", "build", "-o", path, "./cmd/"+cmd)
-			build.Dir = RepoRoot()
-			if buildOut, buildErr = build.CombinedOutput(); buildErr != nil {
-				return
-			}
-			builtPaths[cmd] = path
+		if buildDir, buildErr = os.MkdirTemp("", "vermont-bin-"); buildErr == nil {
+			builtPaths, buildErr = BuildCommands(buildDir)
 		}
 	})
 	if buildErr != nil {
-		t.Fatalf("building the binaries: %v\n%s", buildErr, buildOut)
+		t.Fatalf("building the binaries: %v", buildErr)
 	}
 	path, ok := builtPaths[name]
 	if !ok {

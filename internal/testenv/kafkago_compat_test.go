@@ -63,7 +63,7 @@ func TestKafkaGoCompatibility(t *testing.T) {
 		t.Fatalf("producing with acks=all: %v", err)
 	}
 
-	end := endOffsets(ctx, t, topic, partitions)
+	end := kfk.EndOffsets(t, topic)
 	if sum(end) != records {
 		t.Fatalf("ListOffsets: end offsets %v sum to %d, want %d", end, sum(end), records)
 	}
@@ -159,26 +159,6 @@ func nextGeneration(ctx context.Context, cg *kafka.ConsumerGroup) (*kafka.Genera
 			return gen, err
 		}
 	}
-}
-
-func endOffsets(ctx context.Context, t *testing.T, topic string, partitions int) map[int]int64 {
-	t.Helper()
-	req := &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{}}
-	for p := range partitions {
-		req.Topics[topic] = append(req.Topics[topic], kafka.LastOffsetOf(p))
-	}
-	resp, err := kfk.Client().ListOffsets(ctx, req)
-	if err != nil {
-		t.Fatalf("ListOffsets: %v", err)
-	}
-	end := map[int]int64{}
-	for _, p := range resp.Topics[topic] {
-		if p.Error != nil {
-			t.Fatalf("ListOffsets partition %d: %v", p.Partition, p.Error)
-		}
-		end[p.Partition] = p.LastOffset
-	}
-	return end
 }
 
 // readAll reads every partition of the generation up to its end offset, one

@@ -18,7 +18,6 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -155,11 +154,4 @@ func (g *Generator) write(ctx context.Context, msgs []kafka.Message) {
 		}
 		backoff = min(2*backoff, 10*time.Second)
 	}
-}
-
-// errorsAs is errors.As with a generic target.
-func errorsAs[T error](err error) (T, bool) {
-	var target T
-	ok := errors.As(err, &target)
-	return target, ok
 }

@@ -104,7 +104,8 @@ func (s *HTTPSource) handle(w http.ResponseWriter, r *http.Request) (int, any) {
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.Config.MaxBodyBytes))
 	if err != nil {
-		if _, ok := errorsAs[*http.MaxBytesError](err); ok {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
 			return http.StatusRequestEntityTooLarge, errorResponse{fmt.Sprintf("body exceeds %d bytes: split it into several requests", s.Config.MaxBodyBytes)}
 		}
 		return http.StatusBadRequest, errorResponse{"reading the body: " + err.Error()}

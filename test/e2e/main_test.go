@@ -55,7 +55,7 @@ func startCluster() (func(), error) {
 	if workDir, err = os.MkdirTemp("", "vermont-e2e-"); err != nil {
 		return nil, err
 	}
-	binaries, err := buildBinaries(workDir)
+	binaries, err := testenv.BuildCommands(filepath.Join(workDir, "bin"))
 	if err != nil {
 		return nil, err
 	}
@@ -89,20 +89,6 @@ func startCluster() (func(), error) {
 			_ = os.RemoveAll(workDir)
 		}
 	}, nil
-}
-
-func buildBinaries(dir string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, cmd := range []string{"worker", "manager"} {
-		path := filepath.Join(dir, "bin", cmd)
-		build := exec.Command("go", "build", "-o", path, "./cmd/"+cmd)
-		build.Dir = testenv.RepoRoot()
-		if output, err := build.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("building %s: %w: %s", cmd, err, output)
-		}
-		out[cmd] = path
-	}
-	return out, nil
 }
 
 // kubectlIn runs the machine's kubectl against the local cluster.
