@@ -19,6 +19,7 @@ package controllers
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -144,9 +145,10 @@ func TestProducerWorkloadAndService(t *testing.T) {
 	kp := &kafkav1alpha1.KafkaProducer{
 		ObjectMeta: metav1.ObjectMeta{Name: "payments", Namespace: "shop", UID: "uid-2"},
 		Spec: kafkav1alpha1.KafkaProducerSpec{
-			Kafka:  kafkav1alpha1.KafkaConnection{BootstrapServers: []kafkav1alpha1.BootstrapServer{"kafka:9092"}},
-			Topic:  "payments",
-			Source: kafkav1alpha1.SourceSpec{HTTP: &kafkav1alpha1.HTTPSource{Port: 8080, MaxBodyBytes: 1024, AuthSecretRef: &kafkav1alpha1.SecretKeyReference{Name: "token", Key: "t"}}},
+			Kafka: kafkav1alpha1.KafkaConnection{BootstrapServers: []kafkav1alpha1.BootstrapServer{"kafka:9092"}},
+			Topic: "payments",
+			Source: kafkav1alpha1.SourceSpec{HTTP: &kafkav1alpha1.HTTPSource{Port: 8080, MaxBodyBytes: 1024,
+				ReadTimeout: metav1.Duration{Duration: 45 * time.Second}, AuthSecretRef: &kafkav1alpha1.SecretKeyReference{Name: "token", Key: "t"}}},
 			Producer: &kafkav1alpha1.ProducerSettings{Acks: kafkav1alpha1.AcksAll, Compression: kafkav1alpha1.CompressionLz4, BatchSize: 1000,
 				BatchBytes: 1 << 20, LingerMs: ptr.To[int32](5), MaxAttempts: 10, Partitioner: kafkav1alpha1.PartitionerHash},
 		},
@@ -170,8 +172,12 @@ func TestProducerWorkloadAndService(t *testing.T) {
 	}
 	for _, e := range c.Env {
 		if e.Name == workerconfig.EnvConfig {
-			if err := workerConfigValid(e.Value); err != nil {
+			cfg, err := workerconfig.Parse([]byte(e.Value), nil)
+			if err != nil {
 				t.Fatalf("the rendered producer config does not load in the worker: %v", err)
+			}
+			if got := cfg.Producer.HTTP.ReadTimeout.Duration; got != 45*time.Second {
+				t.Fatalf("readTimeout reached the worker as %s, want 45s", got)
 			}
 		}
 	}

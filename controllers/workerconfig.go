@@ -176,7 +176,8 @@ func producerConfig(kp *kafkav1alpha1.KafkaProducer) workerconfig.Config {
 		}
 	}
 	if h := s.Source.HTTP; h != nil {
-		p.HTTP = &workerconfig.HTTPSource{Port: int(h.Port), MaxBodyBytes: h.MaxBodyBytes, KeyField: h.KeyField, AuthRequired: h.AuthSecretRef != nil}
+		p.HTTP = &workerconfig.HTTPSource{Port: int(h.Port), MaxBodyBytes: h.MaxBodyBytes, KeyField: h.KeyField,
+			ReadTimeout: workerconfig.Duration{Duration: h.ReadTimeout.Duration}, AuthRequired: h.AuthSecretRef != nil}
 	}
 	return workerconfig.Config{
 		Mode:      workerconfig.ModeProduce,

@@ -3,11 +3,13 @@
 # 127.0.0.1 for tests and local development. Kafka is assembled from its
 # Maven Central artifacts, because its download site is unreachable here.
 #
-# Usage: hack/kafka.sh fetch|start|stop|status|bootstrap
+# Usage: hack/kafka.sh fetch|start|stop|halt|resume|status|bootstrap|...
 #   fetch      download Kafka $KAFKA_VERSION and its runtime dependencies into the cache
 #   start      fetch if needed, format fresh KRaft storage, start, wait until it serves;
 #              prints the bootstrap address on stdout
 #   stop       stop the broker and remove its data
+#   halt       stop the broker and keep its data (a broker outage, for fault tests)
+#   resume     start a halted broker again on its kept data; prints the bootstrap address
 #   status     exit 0 and print the bootstrap address when a broker is running
 #   bootstrap  print the bootstrap address this script uses
 #   libs       print the directory of the Kafka jars (fetching them if needed)
@@ -17,12 +19,16 @@
 #              create a topic on the running broker (Kafka's own TopicCommand);
 #              does nothing when it exists
 #
-# Environment: KAFKA_VERSION (set by the Makefile), KAFKA_PORT (default 19092),
-# KAFKA_CONTROLLER_PORT (default 19093), KAFKA_HEAP (default -Xmx1g),
+# Environment: KAFKA_VERSION (default: the Makefile's), KAFKA_PORT (default 19092),
+# KAFKA_CONTROLLER_PORT (default 19093), KAFKA_SASL_SSL_PORT, KAFKA_SSL_PORT and
+# KAFKA_SASL_PLAINTEXT_PORT (default 19094, 19095, 19096), KAFKA_HEAP (default -Xmx1g),
 # VERMONT_KAFKA_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/vermont/kafka).
+# Brokers on different ports run side by side, each with its own data.
 set -euo pipefail
 
-KAFKA_VERSION="${KAFKA_VERSION:?KAFKA_VERSION must be set (the Makefile sets it)}"
+# The Makefile pins the version; read it from there when run directly.
+KAFKA_VERSION="${KAFKA_VERSION:-$(sed -n 's/^KAFKA_VERSION ?= *//p' "$(dirname "$0")/../Makefile")}"
+[[ -n "$KAFKA_VERSION" ]] || { echo "[kafka] KAFKA_VERSION is not set and not found in the Makefile" >&2; exit 1; }
 LOG4J_VERSION="${LOG4J_VERSION:-2.25.3}"
 SLF4J_VERSION="${SLF4J_VERSION:-2.0.17}"
 KAFKA_PORT="${KAFKA_PORT:-19092}"
@@ -172,6 +178,15 @@ LOG
     --add-scram "SCRAM-SHA-256=[name=$KAFKA_TEST_USER,password=$KAFKA_TEST_PASSWORD]" \
     --add-scram "SCRAM-SHA-512=[name=$KAFKA_TEST_USER,password=$KAFKA_TEST_PASSWORD]" >"$RUN/format.log" 2>&1 \
     || { cat "$RUN/format.log" >&2; die "formatting KRaft storage failed"; }
+  launch
+}
+
+# launch starts the broker on the storage in $RUN and waits until it serves.
+launch() {
+  local java; java="$(java_bin)"
+  local cp="$LIBS/*"
+  # The readiness line below must come from this run, not an earlier one.
+  if [[ -f "$RUN/server.log" ]]; then mv "$RUN/server.log" "$RUN/server.log.previous"; fi
   log "starting Apache Kafka $KAFKA_VERSION (KRaft) on $BOOTSTRAP, logs in $RUN/server.log"
   # shellcheck disable=SC2086 # KAFKA_HEAP holds several JVM flags
   nohup "$java" $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
@@ -195,6 +210,12 @@ LOG
 }
 
 stop() {
+  halt
+  rm -rf "$RUN"
+}
+
+# halt stops the broker gracefully, as an operator would, and keeps $RUN.
+halt() {
   if running; then
     local pid; pid="$(cat "$PIDFILE")"
     log "stopping broker (pid $pid)"
@@ -208,7 +229,17 @@ stop() {
       sleep 0.2
     done
   fi
-  rm -rf "$RUN"
+  rm -f "$PIDFILE"
+}
+
+resume() {
+  if running; then
+    log "already running (pid $(cat "$PIDFILE")) at $BOOTSTRAP"
+    echo "$BOOTSTRAP"
+    return
+  fi
+  [[ -f "$RUN/server.properties" && -d "$RUN/data" ]] || die "no halted broker in $RUN: start one with hack/kafka.sh start"
+  launch
 }
 
 # secure_env prints, as shell assignments, what tests need to reach the
@@ -247,6 +278,8 @@ case "${1:-}" in
   fetch) fetch ;;
   start) start ;;
   stop) stop ;;
+  halt) halt ;;
+  resume) resume ;;
   status) status ;;
   bootstrap) echo "$BOOTSTRAP" ;;
   libs) fetch; echo "$LIBS" ;;

@@ -153,6 +153,17 @@ type HTTPSource struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z0-9_-]+(\\\\.[A-Za-z0-9_-]+)*$')",message="keyField is a dot-separated path of field names, for example order.customerId"
 	KeyField string `json:"keyField,omitempty"`
 
+	// readTimeout bounds how long a client may take to send one request,
+	// headers and body: a slower client gets 408 Request Timeout or, still
+	// sending its headers after min(10s, readTimeout), a closed connection.
+	// Nothing of such a request is written. 1s to 10m; defaults to 60s.
+	// +optional
+	// +kubebuilder:default="60s"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s') && duration(self) <= duration('10m')",message="readTimeout must be between 1s and 10m"
+	ReadTimeout metav1.Duration `json:"readTimeout,omitzero"`
+
 	// authSecretRef names the Secret key holding a bearer token that clients
 	// must send (Authorization: Bearer ...); without it the endpoint is open.
 	// +optional

@@ -101,7 +101,7 @@ func TestRoundTrip(t *testing.T) {
 			TopicSpec: &kafkav1alpha1.TopicSpec{Partitions: 12, ReplicationFactor: ptr.To[int32](3), Config: map[string]string{"retention.ms": "3600000"}},
 			Replicas:  ptr.To[int32](2),
 			Source: kafkav1alpha1.SourceSpec{HTTP: &kafkav1alpha1.HTTPSource{
-				Port: 9000, MaxBodyBytes: 65536, KeyField: "payment.id",
+				Port: 9000, MaxBodyBytes: 65536, KeyField: "payment.id", ReadTimeout: metav1.Duration{Duration: 90 * time.Second},
 				AuthSecretRef: &kafkav1alpha1.SecretKeyReference{Name: "ingest-token", Key: "token"},
 			}},
 			Producer: &kafkav1alpha1.ProducerSettings{

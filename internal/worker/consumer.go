@@ -69,6 +69,10 @@ type Consumer struct {
 	SessionTimeout time.Duration
 }
 
+// joinWarnEvery thins out the warnings while joining keeps failing (about
+// once a second, during a broker outage).
+const joinWarnEvery = 30 * time.Second
+
 // Run consumes until ctx ends, then leaves the group cleanly: stop fetching,
 // drain within DrainTimeout, commit, LeaveGroup.
 func (c *Consumer) Run(ctx context.Context) error {
@@ -105,7 +109,13 @@ func (c *Consumer) Run(ctx context.Context) error {
 		closed <- closeWithin(cg.Close, drain+5*time.Second)
 	}()
 
-	backoff := time.Second
+	// kafka-go retries a failed join by itself, JoinGroupBackoff apart, and
+	// blocks until Next takes the error: waiting here as well would only
+	// delay the join that follows a broker's return (by up to that wait,
+	// measured at 15 s). So take every result at once and only thin out
+	// the log while the failure lasts.
+	var failures int
+	var lastWarned time.Time
 	for {
 		gen, err := cg.Next(ctx)
 		if err != nil {
@@ -118,16 +128,15 @@ func (c *Consumer) Run(ctx context.Context) error {
 				_ = closeWithin(cg.Close, 5*time.Second)
 				return ErrAuthentication
 			}
+			failures++
 			c.Health.SetReady(false, "joining consumer group: "+err.Error())
-			c.Log.Warn("Joining the consumer group failed; retrying", "group", c.Config.GroupID, "backoff", backoff, "err", err)
-			select {
-			case <-time.After(backoff):
-			case <-ctx.Done():
+			if time.Since(lastWarned) >= joinWarnEvery {
+				c.Log.Warn("Joining the consumer group failed; retrying", "group", c.Config.GroupID, "failures", failures, "err", err)
+				lastWarned = time.Now()
 			}
-			backoff = min(2*backoff, 15*time.Second)
 			continue
 		}
-		backoff = time.Second
+		failures, lastWarned = 0, time.Time{}
 		c.Metrics.Rebalances.Inc()
 		c.Health.SetReady(true, "")
 		c.Log.Info("Joined consumer group generation", "group", c.Config.GroupID, "generation", gen.ID, "member", gen.MemberID, "assignments", describeAssignments(gen.Assignments))

@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +65,24 @@ type messagesResponse struct {
 
 type errorResponse struct {
 	Error string `json:"error"`
+}
+
+// Server returns the source's HTTP server. Its timeouts bound what a slow
+// or stalled client can hold: headers must arrive within
+// min(DefaultReadHeaderTimeout, ReadTimeout) or the connection is closed,
+// the whole request within ReadTimeout or the answer is 408.
+func (s *HTTPSource) Server() *http.Server {
+	read := s.Config.ReadTimeout.Duration
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: min(workerconfig.DefaultReadHeaderTimeout, read),
+		ReadTimeout:       read,
+		// Counted from the end of the headers: the body, then Kafka's
+		// acknowledgement, then the answer.
+		WriteTimeout:   read + s.WriteTimeout + 5*time.Second,
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+	}
 }
 
 // Handler returns the source's HTTP handler.
@@ -107,6 +126,9 @@ func (s *HTTPSource) handle(w http.ResponseWriter, r *http.Request) (int, any) {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return http.StatusRequestEntityTooLarge, errorResponse{fmt.Sprintf("body exceeds %d bytes: split it into several requests", s.Config.MaxBodyBytes)}
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return http.StatusRequestTimeout, errorResponse{fmt.Sprintf("the request was not received within %s (readTimeout): send it at once; nothing was written", s.Config.ReadTimeout.Duration)}
 		}
 		return http.StatusBadRequest, errorResponse{"reading the body: " + err.Error()}
 	}

@@ -127,14 +127,7 @@ func runProducer(ctx context.Context, cfg *workerconfig.Config, pod string, tmpl
 	if err != nil {
 		return fmt.Errorf("producer.http.port: %w", err)
 	}
-	server := &http.Server{
-		Handler:           src.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      90 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-	}
+	server := src.Server()
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(ln) }()
 	log.Info("HTTP source listening", "addr", ln.Addr().String(), "path", MessagesPath)

@@ -163,6 +163,9 @@ type HTTPSource struct {
 	Port         int    `json:"port"`
 	MaxBodyBytes int64  `json:"maxBodyBytes"`
 	KeyField     string `json:"keyField,omitempty"`
+	// ReadTimeout bounds the reading of one request, headers and body;
+	// headers alone get min(DefaultReadHeaderTimeout, ReadTimeout).
+	ReadTimeout Duration `json:"readTimeout"`
 	// AuthRequired is true when EnvHTTPSourceToken holds a bearer token
 	// that every request must carry.
 	AuthRequired bool `json:"authRequired,omitempty"`

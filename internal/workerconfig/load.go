@@ -95,6 +95,10 @@ const (
 	DefaultBackoffMax     = 30 * time.Second
 	DefaultDrainTimeout   = 20 * time.Second
 	DefaultHTTPTimeout    = 10 * time.Second
+	// DefaultReadTimeout and DefaultReadHeaderTimeout bound how long an
+	// HTTP-source client may hold a connection while sending a request.
+	DefaultReadTimeout       = 60 * time.Second
+	DefaultReadHeaderTimeout = 10 * time.Second
 )
 
 func (c *Config) applyDefaults() {
@@ -126,6 +130,9 @@ func (c *Config) applyDefaults() {
 			}
 			if h.MaxBodyBytes == 0 {
 				h.MaxBodyBytes = DefaultMaxBodyBytes
+			}
+			if h.ReadTimeout.Duration == 0 {
+				h.ReadTimeout.Duration = DefaultReadTimeout
 			}
 		}
 	}
@@ -290,6 +297,9 @@ func (p *Producer) validate(field string, adminPort int) error {
 		}
 		if h.MaxBodyBytes < 1 {
 			return fieldError(field+".http.maxBodyBytes", "must be at least 1")
+		}
+		if h.ReadTimeout.Duration < 0 {
+			return fieldError(field+".http.readTimeout", "must not be negative")
 		}
 	}
 	return nil

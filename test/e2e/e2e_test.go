@@ -17,6 +17,8 @@ limitations under the License.
 package e2e
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -49,9 +51,23 @@ func newNamespace(t *testing.T) string {
 	ns := testenv.NewNamespace(t, cluster.Client)
 	// Worker pods must pass the Pod Security "restricted" profile.
 	restrictNamespace(t, ns)
-	// Cleanups run last first: the workloads go (and their processes stop)
-	// before the namespace.
-	t.Cleanup(func() { _, _ = kubectlIn(ns, "delete", "kafka", "--all", "--wait=true", "--timeout=60s") })
+	// Cleanups run last first: the workloads go, and their pods and
+	// processes are gone, before the namespace and anything the test
+	// started earlier (a broker of its own, say).
+	t.Cleanup(func() {
+		_, _ = kubectlIn(ns, "delete", "kafka", "--all", "--wait=true", "--timeout=60s")
+		testenv.Eventually(t, 60*time.Second, func() error {
+			// t.Context() has ended by the time cleanups run.
+			var pods corev1.PodList
+			if err := cluster.Client.List(context.Background(), &pods, client.InNamespace(ns)); err != nil {
+				return err
+			}
+			if n := len(pods.Items); n > 0 {
+				return fmt.Errorf("%d pods still in %s after their workloads were deleted", n, ns)
+			}
+			return nil
+		})
+	})
 	dumpOnFailure(t, ns)
 	return ns
 }
@@ -146,11 +162,13 @@ func TestSamples(t *testing.T) {
 }
 
 // sinkServer is the HTTP sink receiver of a test, counting records by
-// partition and offset.
+// partition and offset, and by the "id" field of their value when they
+// have one.
 type sinkServer struct {
 	*httptest.Server
 	mu    sync.Mutex
 	seen  map[string]int
+	ids   map[string]int
 	pause time.Duration
 }
 
@@ -162,15 +180,22 @@ func (s *sinkServer) delay(d time.Duration) {
 }
 
 func newSinkServer(t *testing.T) *sinkServer {
-	s := &sinkServer{seen: map[string]int{}}
+	s := &sinkServer{seen: map[string]int{}, ids: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
+		body, _ := io.ReadAll(r.Body)
+		var record struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(body, &record) // records without a string id are counted by offset only
 		s.mu.Lock()
 		pause := s.pause
 		s.mu.Unlock()
 		time.Sleep(pause) // a slow receiver, not synchronization
 		s.mu.Lock()
 		s.seen[r.Header.Get(worker.HeaderPartition)+"@"+r.Header.Get(worker.HeaderOffset)]++
+		if record.ID != "" {
+			s.ids[record.ID]++
+		}
 		s.mu.Unlock()
 	}))
 	t.Cleanup(s.Close)
@@ -187,15 +212,19 @@ func (s *sinkServer) counts() (unique, total int) {
 	return unique, total
 }
 
-func plainGroup(ns, name, topic, url string, replicas int32) *kafkav1alpha1.KafkaConsumerGroup {
-	var servers []kafkav1alpha1.BootstrapServer
-	for _, b := range kfk.Bootstrap {
+func bootstrapServers(addrs []string) []kafkav1alpha1.BootstrapServer {
+	servers := make([]kafkav1alpha1.BootstrapServer, 0, len(addrs))
+	for _, b := range addrs {
 		servers = append(servers, kafkav1alpha1.BootstrapServer(b))
 	}
+	return servers
+}
+
+func plainGroup(ns, name, topic, url string, replicas int32) *kafkav1alpha1.KafkaConsumerGroup {
 	return &kafkav1alpha1.KafkaConsumerGroup{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
 		Spec: kafkav1alpha1.KafkaConsumerGroupSpec{
-			Kafka: kafkav1alpha1.KafkaConnection{BootstrapServers: servers}, Topics: []kafkav1alpha1.TopicName{kafkav1alpha1.TopicName(topic)},
+			Kafka: kafkav1alpha1.KafkaConnection{BootstrapServers: bootstrapServers(kfk.Bootstrap)}, Topics: []kafkav1alpha1.TopicName{kafkav1alpha1.TopicName(topic)},
 			Replicas: &replicas,
 			Sink:     kafkav1alpha1.SinkSpec{HTTP: &kafkav1alpha1.HTTPSink{URL: url, Timeout: metav1.Duration{Duration: 5 * time.Second}}},
 			Worker:   &kafkav1alpha1.WorkerSpec{TerminationGracePeriodSeconds: new(int64(15))},
@@ -394,14 +423,10 @@ func TestRealClientsEndToEnd(t *testing.T) {
 	if err := cluster.Client.Create(t.Context(), plainGroup(ns, "audit", topic, sink.URL, 1)); err != nil {
 		t.Fatal(err)
 	}
-	var servers []kafkav1alpha1.BootstrapServer
-	for _, b := range kfk.Bootstrap {
-		servers = append(servers, kafkav1alpha1.BootstrapServer(b))
-	}
 	producer := &kafkav1alpha1.KafkaProducer{
 		ObjectMeta: metav1.ObjectMeta{Name: "ingest", Namespace: ns},
 		Spec: kafkav1alpha1.KafkaProducerSpec{
-			Kafka: kafkav1alpha1.KafkaConnection{BootstrapServers: servers}, Topic: kafkav1alpha1.TopicName(topic),
+			Kafka: kafkav1alpha1.KafkaConnection{BootstrapServers: bootstrapServers(kfk.Bootstrap)}, Topic: kafkav1alpha1.TopicName(topic),
 			Source: kafkav1alpha1.SourceSpec{HTTP: &kafkav1alpha1.HTTPSource{Port: 8080, MaxBodyBytes: 1 << 20, KeyField: "id"}},
 		},
 	}

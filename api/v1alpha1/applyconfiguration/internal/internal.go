@@ -203,6 +203,10 @@ var schemaYAML = typed.YAMLObject(`types:
       type:
         scalar: numeric
       default: 8080
+    - name: readTimeout
+      type:
+        namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Duration
+      default: 60s
 - name: com.github.vermont-io.kafka-operator.api.v1alpha1.KafkaConnection
   map:
     fields:

@@ -18,6 +18,10 @@ limitations under the License.
 
 package v1alpha1
 
+import (
+	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
 // HTTPSourceApplyConfiguration represents a declarative configuration of the HTTPSource type for use
 // with apply.
 //
@@ -32,6 +36,11 @@ type HTTPSourceApplyConfiguration struct {
 	// keyField is the dot-separated path of a field in each posted object
 	// whose value becomes the record key, for example order.customerId.
 	KeyField *string `json:"keyField,omitempty"`
+	// readTimeout bounds how long a client may take to send one request,
+	// headers and body: a slower client gets 408 Request Timeout or, still
+	// sending its headers after min(10s, readTimeout), a closed connection.
+	// Nothing of such a request is written. 1s to 10m; defaults to 60s.
+	ReadTimeout *v1.Duration `json:"readTimeout,omitempty"`
 	// authSecretRef names the Secret key holding a bearer token that clients
 	// must send (Authorization: Bearer ...); without it the endpoint is open.
 	AuthSecretRef *SecretKeyReferenceApplyConfiguration `json:"authSecretRef,omitempty"`
@@ -64,6 +73,14 @@ func (b *HTTPSourceApplyConfiguration) WithMaxBodyBytes(value int64) *HTTPSource
 // If called multiple times, the KeyField field is set to the value of the last call.
 func (b *HTTPSourceApplyConfiguration) WithKeyField(value string) *HTTPSourceApplyConfiguration {
 	b.KeyField = &value
+	return b
+}
+
+// WithReadTimeout sets the ReadTimeout field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the ReadTimeout field is set to the value of the last call.
+func (b *HTTPSourceApplyConfiguration) WithReadTimeout(value v1.Duration) *HTTPSourceApplyConfiguration {
+	b.ReadTimeout = &value
 	return b
 }
 
