@@ -18,8 +18,13 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -29,10 +34,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
+// annotationAppliedHash records the desired state the operator last applied
+// to an object. The subset check of apply cannot see a field the operator
+// stopped setting; a changed hash can.
+const annotationAppliedHash = "kafka.vermont.io/applied-hash"
+
 // apply server-side-applies a desired object under the operator's one field
 // owner and writes the server's answer back into obj. Fields the operator
 // does not set stay with whoever set them; fields it sets are put back if
-// edited by hand.
+// edited by hand. When the cached object already holds every field of the
+// desired one, from the same desired state, nothing is sent: most reconciles
+// (one per poll and group) change nothing, and every write counts against
+// the client's rate limit and the API server's CPU.
 func apply(ctx context.Context, c client.Client, obj client.Object) error {
 	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
@@ -43,10 +56,87 @@ func apply(ctx context.Context, c client.Client, obj client.Object) error {
 	unstructured.RemoveNestedField(content, "metadata", "creationTimestamp")
 	unstructured.RemoveNestedField(content, "spec", "template", "metadata", "creationTimestamp")
 	u := &unstructured.Unstructured{Object: content}
+	hash, err := contentHash(content)
+	if err != nil {
+		return err
+	}
+	annotations := u.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[annotationAppliedHash] = hash
+	u.SetAnnotations(annotations)
+
+	live, ok := obj.DeepCopyObject().(client.Object)
+	if ok && c.Get(ctx, client.ObjectKeyFromObject(obj), live) == nil {
+		liveContent, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
+		// Objects read from the cache carry no apiVersion and kind.
+		fields := maps.Clone(content)
+		delete(fields, "apiVersion")
+		delete(fields, "kind")
+		if err == nil && holds(liveContent, fields) {
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(liveContent, obj); err != nil {
+				return err
+			}
+			obj.GetObjectKind().SetGroupVersionKind(u.GroupVersionKind())
+			return nil
+		}
+	}
 	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
 		return fmt.Errorf("applying %s %s: %w", u.GetKind(), u.GetName(), err)
 	}
 	return runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj)
+}
+
+// contentHash is a short digest of an object's desired content
+// (encoding/json sorts map keys, so equal content gives equal digests).
+func contentHash(content map[string]any) (string, error) {
+	data, err := json.Marshal(content)
+	if err != nil {
+		return "", fmt.Errorf("hashing the desired object: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8]), nil
+}
+
+// holds reports whether live has every field of desired with the same
+// value: maps may have more keys (defaults, other owners' fields), lists
+// must match element by element. Any doubt answers false, which only costs
+// an apply.
+func holds(live, desired any) bool {
+	switch d := desired.(type) {
+	case map[string]any:
+		l, ok := live.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, dv := range d {
+			lv, present := l[k]
+			if dv == nil {
+				if present && lv != nil {
+					return false
+				}
+				continue
+			}
+			if !present || !holds(lv, dv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		l, ok := live.([]any)
+		if !ok || len(l) != len(d) {
+			return false
+		}
+		for i := range d {
+			if !holds(l[i], d[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return reflect.DeepEqual(live, desired)
+	}
 }
 
 // missingSecretError is a Secret or key a workload needs that does not exist.

@@ -74,6 +74,31 @@ type groupMemory struct {
 	mu      sync.Mutex
 	history []Recommendation
 	windows map[string][]PartitionSample
+	// last is the latest successful observation.
+	last *pastObservation
+}
+
+type pastObservation struct {
+	obs        *kafkaadmin.GroupObservation
+	at         time.Time
+	generation int64
+}
+
+// maxObservationReuse bounds how old an observation may be to stand for a
+// new one.
+const maxObservationReuse = 5 * time.Second
+
+// reusable returns the last observation when it is recent enough to stand
+// for a new one: events (the Deployment the operator just created, a pod
+// turning ready) reconcile a group right after its poll, and observing
+// Kafka again for each of them doubles the load on the broker and the
+// manager when many groups are created at once. Polls, more than half an
+// interval apart, always observe; so does a changed spec.
+func (m *groupMemory) reusable(generation int64, now time.Time, poll time.Duration) (*pastObservation, bool) {
+	if m.last == nil || m.last.generation != generation {
+		return nil, false
+	}
+	return m.last, now.Sub(m.last.at) < min(poll/2, maxObservationReuse)
 }
 
 // SetupWithManager registers the reconciler. Status writes do not change
@@ -119,12 +144,19 @@ func (r *KafkaConsumerGroupReconciler) Reconcile(ctx context.Context, req ctrl.R
 			view.degraded = &problem{ReasonSecretNotFound, fmt.Sprintf("Secret %s (spec.sink.http.headersFromSecret) not found in namespace %s", h.HeadersFromSecret.Name, kcg.Namespace)}
 		}
 	}
-	if view.degraded == nil {
+	mem.mu.Lock()
+	past, reuse := mem.reusable(kcg.Generation, now, pollInterval(kcg))
+	mem.mu.Unlock()
+	view.observedAt = now
+	switch {
+	case view.degraded == nil && reuse:
+		view.obs, view.observedAt = past.obs, past.at
+	case view.degraded == nil:
 		view.obs, view.obsErr = r.observe(ctx, kcg, secrets)
 		if view.obsErr != nil && isMissingSecret(view.obsErr) {
 			view.degraded = &problem{"InvalidSecret", view.obsErr.Error()}
 		}
-	} else {
+	default:
 		view.obsErr = fmt.Errorf("not observed: %s", view.degraded.message)
 	}
 
@@ -143,7 +175,14 @@ func (r *KafkaConsumerGroupReconciler) Reconcile(ctx context.Context, req ctrl.R
 
 	mem.mu.Lock()
 	view.desired, view.decision = r.decideReplicas(kcg, currentReplicas, view.obs, mem, now)
-	view.verdict = EvaluateGroup(recordWindows(mem, view.obs))
+	if reuse {
+		view.verdict = EvaluateGroup(mem.windows)
+	} else {
+		view.verdict = EvaluateGroup(recordWindows(mem, view.obs))
+		if view.obs != nil {
+			mem.last = &pastObservation{obs: view.obs, at: now, generation: kcg.Generation}
+		}
+	}
 	mem.mu.Unlock()
 
 	deployment := current
@@ -181,7 +220,7 @@ func (r *KafkaConsumerGroupReconciler) Reconcile(ctx context.Context, req ctrl.R
 	}
 	// Observe again one poll interval after this observation started, not
 	// after this reconcile ended, so that the period does not drift.
-	return ctrl.Result{RequeueAfter: max(pollInterval(kcg)-r.Clock.Since(now), 0)}, nil
+	return ctrl.Result{RequeueAfter: max(pollInterval(kcg)-r.Clock.Since(view.observedAt), 0)}, nil
 }
 
 func (r *KafkaConsumerGroupReconciler) memoryFor(key types.NamespacedName) *groupMemory {

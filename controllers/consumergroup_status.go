@@ -68,6 +68,8 @@ type groupView struct {
 	decision   *ScaleDecision // nil for a group with fixed replicas
 	verdict    GroupLagVerdict
 	now        time.Time
+	// observedAt is when obs was taken (before now when it is reused).
+	observedAt time.Time
 	lastScale  *metav1.Time
 }
 
@@ -100,7 +102,7 @@ func computeGroupStatus(kcg *kafkav1alpha1.KafkaConsumerGroup, v groupView) kafk
 	}
 
 	if v.obs != nil {
-		st.LastObservedTime = &now
+		st.LastObservedTime = &metav1.Time{Time: v.observedAt}
 		fillObservation(&st, v.obs, v.pods)
 		set(kafkav1alpha1.ConditionKafkaReachable, metav1.ConditionTrue, ReasonObserved, "the operator observed the group in Kafka")
 	} else {

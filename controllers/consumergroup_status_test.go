@@ -73,7 +73,8 @@ func TestGroupStatusFromAnObservation(t *testing.T) {
 		},
 	}
 	st := computeGroupStatus(kcg, groupView{
-		obs: obs, desired: 2, now: time.Unix(1_800_000_000, 0),
+		// An observation taken 2 s before this reconcile, reused.
+		obs: obs, desired: 2, now: time.Unix(1_800_000_002, 0), observedAt: time.Unix(1_800_000_000, 0),
 		pods:       map[string]bool{"orders-audit-a": true, "orders-audit-b": true},
 		deployment: &appsv1.Deployment{Status: appsv1.DeploymentStatus{Replicas: 2, ReadyReplicas: 2}},
 	})
@@ -94,6 +95,9 @@ func TestGroupStatusFromAnObservation(t *testing.T) {
 	}
 	if st.SinkType != "http" || st.Selector == "" {
 		t.Fatalf("sink type %q selector %q", st.SinkType, st.Selector)
+	}
+	if !st.LastObservedTime.Equal(&metav1.Time{Time: time.Unix(1_800_000_000, 0)}) {
+		t.Fatalf("lastObservedTime %s; want the observation's time, not the reconcile's", st.LastObservedTime)
 	}
 }
 
@@ -137,5 +141,29 @@ func BenchmarkComputeGroupStatus(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = computeGroupStatus(kcg, groupView{obs: obs, pods: pods, desired: 50, now: time.Now()})
+	}
+}
+
+func TestObservationReuse(t *testing.T) {
+	at := time.Unix(1_800_000_000, 0)
+	mem := &groupMemory{last: &pastObservation{obs: &kafkaadmin.GroupObservation{}, at: at, generation: 3}}
+	for _, tc := range []struct {
+		name       string
+		generation int64
+		age, poll  time.Duration
+		want       bool
+	}{
+		{"an event right after a 15 s poll", 3, time.Second, 15 * time.Second, true},
+		{"the next 15 s poll", 3, 15 * time.Second, 15 * time.Second, false},
+		{"older than 5 s, whatever the poll", 3, 6 * time.Second, time.Minute, false},
+		{"half a 1 s poll", 3, 500 * time.Millisecond, time.Second, false},
+		{"a changed spec", 4, time.Second, 15 * time.Second, false},
+	} {
+		if _, got := mem.reusable(tc.generation, at.Add(tc.age), tc.poll); got != tc.want {
+			t.Errorf("%s: reusable %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	if _, ok := (&groupMemory{}).reusable(3, at, time.Minute); ok {
+		t.Error("reusable without any observation")
 	}
 }
