@@ -477,8 +477,12 @@ func machine() machineInfo {
 	}
 	if out, err := exec.Command("kcat", "-V").CombinedOutput(); err == nil {
 		for _, line := range strings.Split(string(out), "\n") {
-			if strings.HasPrefix(line, "Version ") {
-				m.Kcat = strings.TrimSpace(line)
+			// "Version 1.7.1 (JSON, ..., librdkafka 2.0.2 builtin.features=...)"
+			if v, rest, ok := strings.Cut(line, " ("); ok && strings.HasPrefix(v, "Version ") {
+				m.Kcat = v
+				if _, lib, ok := strings.Cut(rest, "librdkafka "); ok {
+					m.Kcat += " (librdkafka " + strings.Fields(lib)[0] + ")"
+				}
 			}
 		}
 	}
