@@ -278,6 +278,10 @@ func (pc *partitionConsumer) run(genCtx context.Context) {
 		Dialer:    c.Dialer,
 		MinBytes:  1,
 		MaxBytes:  10 << 20,
+		// Records decoded ahead of delivery (kafka-go's default is 100):
+		// fewer hand-offs between its reader goroutine and ours; measured
+		// +7% with the discard sink.
+		QueueCapacity: 1000,
 		// A short MaxWait keeps Close quick (kafka-go #428).
 		MaxWait: 250 * time.Millisecond,
 	})

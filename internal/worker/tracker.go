@@ -29,8 +29,13 @@ import (
 // Offsets need not be contiguous (compaction and transaction markers leave
 // gaps): the tracker only knows offsets that were fetched.
 type Tracker struct {
-	// pending holds fetched offsets not yet committable, ascending.
+	// pending[head:] holds fetched offsets not yet committable, ascending.
+	// Committable ones are dropped by moving head, not by shifting the
+	// slice: a batch of 10,000 records completing one by one would
+	// otherwise move the rest of the batch for every record (measured: a
+	// third of the consumer's CPU).
 	pending []trackedOffset
+	head    int
 	// next is the offset to commit; -1 until a record was completed.
 	next int64
 }
@@ -46,7 +51,7 @@ func NewTracker() *Tracker { return &Tracker{next: -1} }
 // Fetched records that a record was handed out for delivery. Offsets must
 // be fetched in ascending order, as Kafka returns them.
 func (t *Tracker) Fetched(offset int64) error {
-	if n := len(t.pending); (n > 0 && offset <= t.pending[n-1].offset) || (t.next >= 0 && offset < t.next) {
+	if n := len(t.pending); (n > t.head && offset <= t.pending[n-1].offset) || (t.next >= 0 && offset < t.next) {
 		return fmt.Errorf("offset %d fetched out of order", offset)
 	}
 	t.pending = append(t.pending, trackedOffset{offset: offset})
@@ -56,18 +61,21 @@ func (t *Tracker) Fetched(offset int64) error {
 // Done records that a fetched record was delivered, and advances the
 // committable offset past every leading record that is done.
 func (t *Tracker) Done(offset int64) error {
-	i := sort.Search(len(t.pending), func(i int) bool { return t.pending[i].offset >= offset })
-	if i == len(t.pending) || t.pending[i].offset != offset {
+	open := t.pending[t.head:]
+	i := sort.Search(len(open), func(i int) bool { return open[i].offset >= offset })
+	if i == len(open) || open[i].offset != offset {
 		return fmt.Errorf("offset %d was not fetched or is already committable", offset)
 	}
-	t.pending[i].done = true
-	advanced := 0
-	for advanced < len(t.pending) && t.pending[advanced].done {
-		advanced++
+	open[i].done = true
+	for t.head < len(t.pending) && t.pending[t.head].done {
+		t.next = t.pending[t.head].offset + 1
+		t.head++
 	}
-	if advanced > 0 {
-		t.next = t.pending[advanced-1].offset + 1
-		t.pending = append(t.pending[:0], t.pending[advanced:]...)
+	// Reclaim the dropped front once it is at least half the slice: each
+	// entry is moved at most once per halving, so O(1) per record.
+	if t.head > 0 && t.head >= len(t.pending)/2 {
+		t.pending = append(t.pending[:0], t.pending[t.head:]...)
+		t.head = 0
 	}
 	return nil
 }
@@ -77,4 +85,4 @@ func (t *Tracker) Done(offset int64) error {
 func (t *Tracker) Committable() (int64, bool) { return t.next, t.next >= 0 }
 
 // InFlight returns how many fetched records are not yet committable.
-func (t *Tracker) InFlight() int { return len(t.pending) }
+func (t *Tracker) InFlight() int { return len(t.pending) - t.head }

@@ -123,3 +123,21 @@ func BenchmarkTracker(b *testing.B) {
 		o++
 	}
 }
+
+// BenchmarkTrackerBatch: a batch of 10,000 records (the discard sink's
+// size) fetched, then delivered in order; per record.
+func BenchmarkTrackerBatch(b *testing.B) {
+	const batch = 10_000
+	tr := NewTracker()
+	var o int64
+	for b.Loop() {
+		for i := range int64(batch) {
+			_ = tr.Fetched(o + i)
+		}
+		for i := range int64(batch) {
+			_ = tr.Done(o + i)
+		}
+		o += batch
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(int64(b.N)*batch), "ns/record")
+}
