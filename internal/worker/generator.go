@@ -19,6 +19,7 @@ package worker
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -46,30 +47,51 @@ type Generator struct {
 type generatorPlan struct {
 	batch       int // records per WriteMessages call
 	concurrency int // WriteMessages calls in flight
+	renderers   int // goroutines rendering batches
 	limit       rate.Limit
 }
 
 // planGenerator picks the batch size and concurrency for a rate: about 20
-// calls per second when rate limited (so the rate is smooth and each call
-// small), big batches and several calls in flight when unlimited.
-func planGenerator(ratePerSecond int) generatorPlan {
+// calls per second when rate limited (so the rate is smooth, each call
+// small, and seq in order), big batches, several calls in flight and one
+// renderer per CPU when unlimited (rendering is the bottleneck there).
+func planGenerator(ratePerSecond, cpus int) generatorPlan {
 	if ratePerSecond <= 0 {
-		return generatorPlan{batch: 2000, concurrency: 8, limit: rate.Inf}
+		return generatorPlan{batch: 2000, concurrency: 8, renderers: min(max(cpus, 1), 4), limit: rate.Inf}
 	}
-	return generatorPlan{batch: min(max(ratePerSecond/20, 1), 1000), concurrency: 1, limit: rate.Limit(ratePerSecond)}
+	return generatorPlan{batch: min(max(ratePerSecond/20, 1), 1000), concurrency: 1, renderers: 1, limit: rate.Limit(ratePerSecond)}
 }
 
 // Run sends records until ctx ends or the count is reached; then it idles
 // until ctx ends, because a Deployment would restart a worker that exits.
 func (g *Generator) Run(ctx context.Context) error {
-	plan := planGenerator(g.Config.RatePerSecond)
+	plan := planGenerator(g.Config.RatePerSecond, runtime.GOMAXPROCS(0))
 	limiter := rate.NewLimiter(plan.limit, plan.batch)
 	batches := make(chan []kafka.Message, plan.concurrency)
 
-	renderErr := make(chan error, 1)
+	quota := &recordQuota{count: g.Config.Count}
+	renderErrs := make(chan error, plan.renderers)
+	// A renderer that fails stops the others: the worker exits with its error.
+	renderCtx, stopRendering := context.WithCancel(ctx)
+	defer stopRendering()
+	var renderers sync.WaitGroup
+	for i := range plan.renderers {
+		tmpl := g.Template
+		if i > 0 {
+			tmpl = tmpl.Fork()
+		}
+		renderers.Go(func() {
+			err := g.render(renderCtx, tmpl, limiter, quota, plan.batch, batches)
+			if err != nil {
+				stopRendering()
+			}
+			renderErrs <- err
+		})
+	}
 	go func() {
-		defer close(batches)
-		renderErr <- g.render(ctx, limiter, plan.batch, batches)
+		renderers.Wait()
+		close(batches)
+		close(renderErrs)
 	}()
 
 	// Writes in flight finish after ctx ends, within FlushTimeout, so that a
@@ -90,8 +112,10 @@ func (g *Generator) Run(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
-	if err := <-renderErr; err != nil {
-		return err
+	for err := range renderErrs {
+		if err != nil {
+			return err
+		}
 	}
 	if ctx.Err() == nil {
 		g.Log.Info("Generator sent its count; idling until stopped", "count", g.Config.Count)
@@ -100,22 +124,36 @@ func (g *Generator) Run(ctx context.Context) error {
 	return nil
 }
 
-func (g *Generator) render(ctx context.Context, limiter *rate.Limiter, batch int, out chan<- []kafka.Message) error {
-	var sent int64
+// recordQuota hands out the records renderers may render, up to count (0:
+// no limit), so that several renderers send exactly count records.
+type recordQuota struct {
+	mu    sync.Mutex
+	count int64
+	taken int64
+}
+
+func (q *recordQuota) take(n int) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.count > 0 {
+		n = int(min(int64(n), q.count-q.taken))
+	}
+	q.taken += int64(n)
+	return n
+}
+
+func (g *Generator) render(ctx context.Context, tmpl *RecordTemplate, limiter *rate.Limiter, quota *recordQuota, batch int, out chan<- []kafka.Message) error {
 	for {
-		n := batch
-		if c := g.Config.Count; c > 0 {
-			n = int(min(int64(n), c-sent))
-			if n == 0 {
-				return nil
-			}
+		n := quota.take(batch)
+		if n == 0 {
+			return nil
 		}
 		if err := limiter.WaitN(ctx, n); err != nil {
 			return nil // ctx ended
 		}
 		msgs := make([]kafka.Message, n)
 		for i := range msgs {
-			key, value, err := g.Template.Render()
+			key, value, err := tmpl.Render()
 			if err != nil {
 				return err
 			}
@@ -123,7 +161,6 @@ func (g *Generator) render(ctx context.Context, limiter *rate.Limiter, batch int
 		}
 		select {
 		case out <- msgs:
-			sent += int64(n)
 		case <-ctx.Done():
 			return nil
 		}

@@ -110,6 +110,41 @@ func TestGeneratorRateAndContent(t *testing.T) {
 	}
 }
 
+// TestUnlimitedGeneratorSendsExactlyItsCount: without a rate the generator
+// renders on several goroutines; it still sends exactly count records, each
+// seq once.
+func TestUnlimitedGeneratorSendsExactlyItsCount(t *testing.T) {
+	const count = 25_000 // several batches of 2,000 for each renderer
+	topic := kfk.CreateTopic(t, 3)
+	startWorker(t, fmt.Sprintf(`{"mode": "produce", "kafka": {"bootstrapServers": %s},
+		"producer": {"topic": %q, "generator": {"ratePerSecond": 0, "count": %d, "value": "{\"seq\": {{seq}}}"}}}`,
+		bootstrapJSON(), topic, count), nil)
+	testenv.Eventually(t, 60*time.Second, func() error {
+		var total int64
+		for _, end := range kfk.EndOffsets(t, topic) {
+			total += end
+		}
+		if total < count {
+			return fmt.Errorf("%d of %d records", total, count)
+		}
+		return nil
+	})
+	seen := map[int]bool{}
+	for _, m := range kfk.ReadAll(t, topic) {
+		var v struct{ Seq int }
+		if err := json.Unmarshal(m.Value, &v); err != nil {
+			t.Fatal(err)
+		}
+		if seen[v.Seq] || v.Seq < 1 || v.Seq > count {
+			t.Fatalf("seq %d repeated or outside 1..%d", v.Seq, count)
+		}
+		seen[v.Seq] = true
+	}
+	if len(seen) != count {
+		t.Fatalf("%d records, want exactly %d", len(seen), count)
+	}
+}
+
 // TestProducedRecordsReadByKafkaPython: what the worker writes, the Python
 // client of the original tutorial reads as JSON.
 func TestProducedRecordsReadByKafkaPython(t *testing.T) {

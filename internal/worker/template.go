@@ -32,19 +32,37 @@ import (
 // RecordTemplate renders generator records: a value that must be JSON and
 // an optional key. The functions are those of DESIGN 3.3: seq, now,
 // unixMillis, uuid, randInt, randFloat, pick, pod, hex. A RecordTemplate is
-// not safe for concurrent use.
+// not safe for concurrent use; its forks render concurrently with it.
 type RecordTemplate struct {
 	value *template.Template
 	key   *template.Template
-	seq   atomic.Int64
-	buf   bytes.Buffer
+	// counter is shared with the forks, so that seq stays unique; seq is
+	// the number of the record this template renders now.
+	counter *atomic.Int64
+	seq     int64
+	buf     bytes.Buffer
+	source  [3]string // value, key, pod: what Fork parses again
 }
 
 // NewRecordTemplate parses the templates. pod is the value of {{pod}}.
 func NewRecordTemplate(value, key, pod string) (*RecordTemplate, error) {
-	rt := &RecordTemplate{}
+	return parseRecordTemplate(value, key, pod, &atomic.Int64{})
+}
+
+// Fork returns a template of the same source that renders concurrently
+// with rt and shares its sequence: seq stays unique across them.
+func (rt *RecordTemplate) Fork() *RecordTemplate {
+	fork, err := parseRecordTemplate(rt.source[0], rt.source[1], rt.source[2], rt.counter)
+	if err != nil {
+		panic("a parsed template failed to parse again: " + err.Error())
+	}
+	return fork
+}
+
+func parseRecordTemplate(value, key, pod string, counter *atomic.Int64) (*RecordTemplate, error) {
+	rt := &RecordTemplate{counter: counter, source: [3]string{value, key, pod}}
 	funcs := template.FuncMap{
-		"seq":        func() int64 { return rt.seq.Load() },
+		"seq":        func() int64 { return rt.seq },
 		"now":        func() string { return time.Now().UTC().Format(time.RFC3339Nano) },
 		"unixMillis": func() int64 { return time.Now().UnixMilli() },
 		"uuid":       newUUID,
@@ -84,7 +102,8 @@ func CheckedRecordTemplate(value, key, pod string) (*RecordTemplate, error) {
 // is checked to be valid JSON; the key, when there is a key template, is
 // returned as rendered. The returned slices are the caller's.
 func (rt *RecordTemplate) Render() (key, value []byte, err error) {
-	n := rt.seq.Add(1)
+	n := rt.counter.Add(1)
+	rt.seq = n
 	rt.buf.Reset()
 	if err := rt.value.Execute(&rt.buf, nil); err != nil {
 		return nil, nil, fmt.Errorf("value template, record %d: %w", n, err)

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -113,5 +114,55 @@ func BenchmarkParseMessages(b *testing.B) {
 		if _, err := ParseMessages(data, "order.id"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestForksShareTheSequence: a template and its forks render at once, and
+// seq stays unique and gapless across them.
+func TestForksShareTheSequence(t *testing.T) {
+	const forks, each = 4, 500
+	rt, err := NewRecordTemplate(`{"seq": {{seq}}, "pod": "{{pod}}"}`, "", "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := make(chan int64, forks*each)
+	errs := make(chan error, forks)
+	var wg sync.WaitGroup
+	for i := range forks {
+		tmpl := rt
+		if i > 0 {
+			tmpl = rt.Fork()
+		}
+		wg.Go(func() {
+			for range each {
+				_, value, err := tmpl.Render()
+				if err != nil {
+					errs <- err
+					return
+				}
+				var v struct{ Seq int64 }
+				if err := json.Unmarshal(value, &v); err != nil {
+					errs <- err
+					return
+				}
+				results <- v.Seq
+			}
+		})
+	}
+	wg.Wait()
+	close(results)
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	seen := map[int64]bool{}
+	for s := range results {
+		if seen[s] || s < 1 || s > forks*each {
+			t.Fatalf("seq %d repeated or outside 1..%d", s, forks*each)
+		}
+		seen[s] = true
+	}
+	if len(seen) != forks*each {
+		t.Fatalf("%d distinct seqs, want %d", len(seen), forks*each)
 	}
 }
