@@ -47,18 +47,38 @@ const annotationAppliedHash = "kafka.vermont.io/applied-hash"
 // (one per poll and group) change nothing, and every write counts against
 // the client's rate limit and the API server's CPU.
 func apply(ctx context.Context, c client.Client, obj client.Object) error {
+	u, err := applyContent(obj)
+	if err != nil {
+		return err
+	}
+	if live, ok := readLive(ctx, c, obj); ok && holds(live, withoutTypeMeta(u.Object)) {
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(live, obj); err != nil {
+			return err
+		}
+		obj.GetObjectKind().SetGroupVersionKind(u.GroupVersionKind())
+		return nil
+	}
+	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
+		return fmt.Errorf("applying %s %s: %w", u.GetKind(), u.GetName(), err)
+	}
+	return runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj)
+}
+
+// applyContent is what apply sends for a desired object: its fields without
+// the zero values that are not the operator's intent, and the digest of
+// them as an annotation.
+func applyContent(obj client.Object) (*unstructured.Unstructured, error) {
 	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
-		return fmt.Errorf("converting %T: %w", obj, err)
+		return nil, fmt.Errorf("converting %T: %w", obj, err)
 	}
-	// Zero values of the typed object that are not the operator's intent.
 	delete(content, "status")
 	unstructured.RemoveNestedField(content, "metadata", "creationTimestamp")
 	unstructured.RemoveNestedField(content, "spec", "template", "metadata", "creationTimestamp")
 	u := &unstructured.Unstructured{Object: content}
 	hash, err := contentHash(content)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	annotations := u.GetAnnotations()
 	if annotations == nil {
@@ -66,26 +86,26 @@ func apply(ctx context.Context, c client.Client, obj client.Object) error {
 	}
 	annotations[annotationAppliedHash] = hash
 	u.SetAnnotations(annotations)
+	return u, nil
+}
 
+// readLive reads the object as the client (the manager's cache) has it.
+func readLive(ctx context.Context, c client.Reader, obj client.Object) (map[string]any, bool) {
 	live, ok := obj.DeepCopyObject().(client.Object)
-	if ok && c.Get(ctx, client.ObjectKeyFromObject(obj), live) == nil {
-		liveContent, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
-		// Objects read from the cache carry no apiVersion and kind.
-		fields := maps.Clone(content)
-		delete(fields, "apiVersion")
-		delete(fields, "kind")
-		if err == nil && holds(liveContent, fields) {
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(liveContent, obj); err != nil {
-				return err
-			}
-			obj.GetObjectKind().SetGroupVersionKind(u.GroupVersionKind())
-			return nil
-		}
+	if !ok || c.Get(ctx, client.ObjectKeyFromObject(obj), live) != nil {
+		return nil, false
 	}
-	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
-		return fmt.Errorf("applying %s %s: %w", u.GetKind(), u.GetName(), err)
-	}
-	return runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj)
+	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(live)
+	return content, err == nil
+}
+
+// withoutTypeMeta drops apiVersion and kind, which objects read from the
+// cache do not carry.
+func withoutTypeMeta(content map[string]any) map[string]any {
+	fields := maps.Clone(content)
+	delete(fields, "apiVersion")
+	delete(fields, "kind")
+	return fields
 }
 
 // contentHash is a short digest of an object's desired content
