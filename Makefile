@@ -78,9 +78,10 @@ test: envtest-assets ## Run all tests: unit, envtest integration (real kube-apis
 
 FUZZTIME ?= 15s
 .PHONY: fuzz
-fuzz: ## Run each fuzz target for FUZZTIME (templates, worker config, HTTP source bodies); seeds are in the tests.
+fuzz: ## Run each fuzz target for FUZZTIME (templates, worker config, HTTP source bodies, the JSON check); seeds are in the tests.
 	go test -run '^$$' -fuzz '^FuzzRecordTemplate$$' -fuzztime $(FUZZTIME) ./internal/worker/
 	go test -run '^$$' -fuzz '^FuzzParseMessages$$' -fuzztime $(FUZZTIME) ./internal/worker/
+	go test -run '^$$' -fuzz '^FuzzValidJSON$$' -fuzztime $(FUZZTIME) ./internal/worker/
 	go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/workerconfig/
 
 .PHONY: test-e2e

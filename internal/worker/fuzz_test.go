@@ -18,6 +18,7 @@ package worker
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -79,4 +80,32 @@ func FuzzParseMessages(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzValidJSON holds validJSON to encoding/json's Valid on any input.
+func FuzzValidJSON(f *testing.F) {
+	for _, seed := range []string{
+		`{"id": 1, "pad": "xxxx"}`, `[1, -0.5e+3, true, false, null, "a\"b\\c\/\u00e9\n"]`, ` {"a": {"b": []}} `,
+		`01`, `-`, `1.`, `1e`, `.5`, `"\x"`, `"\u12"`, "\"tab\there\"", `{"a" 1}`, `{"a": 1,}`, `[1,]`, `{,}`,
+		`tru`, `nul`, `"unterminated`, "\"\xff\xfe\"", `{"a":1} x`, ``, ` `, `[[[[]]]]`, `{"":""}`, `1 2`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, want := validJSON(data), json.Valid(data); got != want {
+			t.Fatalf("validJSON(%q) = %v, json.Valid = %v", data, got, want)
+		}
+	})
+}
+
+// TestValidJSONDepth: nesting up to encoding/json's limit is valid, one
+// more is not, as for json.Valid (too large a seed for the fuzzer to mutate
+// quickly).
+func TestValidJSONDepth(t *testing.T) {
+	for _, depth := range []int{10_000, 10_001} {
+		data := []byte(strings.Repeat("[", depth) + strings.Repeat("]", depth))
+		if got, want := validJSON(data), json.Valid(data); got != want || got != (depth <= 10_000) {
+			t.Errorf("depth %d: validJSON %v, json.Valid %v", depth, got, want)
+		}
+	}
 }

@@ -177,7 +177,7 @@ func ParseMessages(body []byte, keyField string) ([]kafka.Message, error) {
 	case len(trimmed) == 0:
 		return nil, errors.New("body is empty: post a JSON object or an array of objects")
 	case trimmed[0] == '{':
-		if !json.Valid(trimmed) {
+		if !validJSON(trimmed) {
 			return nil, errors.New("body is not valid JSON")
 		}
 		objects = []json.RawMessage{trimmed}

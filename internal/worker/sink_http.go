@@ -97,14 +97,14 @@ func retryableStatus(code int) bool {
 
 func httpBody(records []kafka.Message) ([]byte, string) {
 	if len(records) == 1 {
-		if json.Valid(records[0].Value) {
+		if validJSON(records[0].Value) {
 			return records[0].Value, "application/json"
 		}
 		return records[0].Value, "application/octet-stream"
 	}
 	values := make([]json.RawMessage, len(records))
 	for i, r := range records {
-		if json.Valid(r.Value) {
+		if validJSON(r.Value) {
 			values[i] = r.Value
 		} else {
 			values[i], _ = json.Marshal(string(r.Value))

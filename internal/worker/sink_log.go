@@ -64,7 +64,7 @@ func (s *LogSink) Deliver(_ context.Context, records []kafka.Message) error {
 			key := string(r.Key)
 			line.Key = &key
 		}
-		if !json.Valid(r.Value) {
+		if !validJSON(r.Value) {
 			quoted, _ := json.Marshal(string(r.Value))
 			line.Value = quoted
 		}

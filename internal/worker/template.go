@@ -20,7 +20,6 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
 	"strconv"
@@ -108,7 +107,7 @@ func (rt *RecordTemplate) Render() (key, value []byte, err error) {
 	if err := rt.value.Execute(&rt.buf, nil); err != nil {
 		return nil, nil, fmt.Errorf("value template, record %d: %w", n, err)
 	}
-	if !json.Valid(rt.buf.Bytes()) {
+	if !validJSON(rt.buf.Bytes()) {
 		return nil, nil, fmt.Errorf("value template, record %d: rendered invalid JSON: %.200s", n, rt.buf.String())
 	}
 	value = bytes.Clone(rt.buf.Bytes())

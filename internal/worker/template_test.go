@@ -166,3 +166,21 @@ func TestForksShareTheSequence(t *testing.T) {
 		t.Fatalf("%d distinct seqs, want %d", len(seen), forks*each)
 	}
 }
+
+// BenchmarkValidJSON: the check of every generated value, on the 1 KiB
+// record of `make bench`, against encoding/json's Valid.
+func BenchmarkValidJSON(b *testing.B) {
+	value := []byte(`{"id": 12345, "pad": "` + strings.Repeat("x", 1000) + `"}`)
+	b.Run("validJSON", func(b *testing.B) {
+		b.SetBytes(int64(len(value)))
+		for b.Loop() {
+			_ = validJSON(value)
+		}
+	})
+	b.Run("json.Valid", func(b *testing.B) {
+		b.SetBytes(int64(len(value)))
+		for b.Loop() {
+			_ = json.Valid(value)
+		}
+	})
+}
