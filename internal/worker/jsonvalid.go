@@ -163,11 +163,11 @@ func (v *jsonValidator) string() bool {
 			v.i++
 			continue
 		}
-		switch {
-		case c == '"':
+		switch c {
+		case '"':
 			v.i++
 			return true
-		case c == '\\':
+		case '\\':
 			if !v.escape() {
 				return false
 			}
