@@ -21,6 +21,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math"
 	mrand "math/rand/v2"
 	"strconv"
 	"sync/atomic"
@@ -153,7 +154,10 @@ func randFloat(a, b float64) (string, error) {
 	if b < a {
 		return "", fmt.Errorf("randFloat %g %g: the second bound must not be below the first", a, b)
 	}
-	return strconv.FormatFloat(a+mrand.Float64()*(b-a), 'f', 2, 64), nil
+	// Rounding to two decimals could reach b (8.996 reads 9.00); cutting
+	// the digits off cannot. Bounds with at most two decimals stay exact.
+	cents := math.Floor((a + mrand.Float64()*(b-a)) * 100)
+	return strconv.FormatFloat(max(cents/100, a), 'f', 2, 64), nil
 }
 
 func pick(choices ...string) (string, error) {

@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -183,4 +184,18 @@ func BenchmarkValidJSON(b *testing.B) {
 			_ = json.Valid(value)
 		}
 	})
+}
+
+// TestRandFloatStaysBelowItsUpperBound: two decimals never round up to b.
+func TestRandFloatStaysBelowItsUpperBound(t *testing.T) {
+	for range 200_000 {
+		s, err := randFloat(2, 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f < 2 || f >= 9 || len(s) != len("2.00") {
+			t.Fatalf("randFloat 2 9 = %q (%v), want two decimals in [2, 9)", s, err)
+		}
+	}
 }
