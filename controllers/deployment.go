@@ -108,6 +108,7 @@ func desiredDeployment(w workload) (*appsv1.Deployment, error) {
 		{Name: workerconfig.EnvConfig, Value: string(config)},
 	}
 	env = append(env, secretEnv(w.secrets)...)
+	env = append(env, memoryLimitEnv(spec)...)
 	env = append(env, spec.Env...)
 
 	ports := append([]corev1.ContainerPort{{Name: "admin", ContainerPort: int32(w.config.AdminPort), Protocol: corev1.ProtocolTCP}}, w.ports...)
@@ -223,4 +224,29 @@ func desiredService(kp *kafkav1alpha1.KafkaProducer) *corev1.Service {
 // serviceEndpoint is the URL clients post records to.
 func serviceEndpoint(kp *kafkav1alpha1.KafkaProducer) string {
 	return fmt.Sprintf("http://%s.%s.svc:%d/v1/messages", kp.Name, kp.Namespace, defaultHTTPSourceSvcPort)
+}
+
+// envGoMemLimit is the Go runtime's soft memory limit.
+const envGoMemLimit = "GOMEMLIMIT"
+
+// memoryLimitEnv hands the container's memory limit to the Go runtime, so
+// that the worker collects garbage harder as it nears the limit instead of
+// being OOM-killed with garbage on its heap; Go reads a CPU limit by
+// itself, not a memory one. Without a limit there is nothing to pass, and a
+// GOMEMLIMIT the user sets in spec.worker.env wins.
+func memoryLimitEnv(spec *kafkav1alpha1.WorkerSpec) []corev1.EnvVar {
+	if spec.Resources == nil {
+		return nil
+	}
+	if _, limited := spec.Resources.Limits[corev1.ResourceMemory]; !limited {
+		return nil
+	}
+	for _, e := range spec.Env {
+		if e.Name == envGoMemLimit {
+			return nil
+		}
+	}
+	return []corev1.EnvVar{{Name: envGoMemLimit, ValueFrom: &corev1.EnvVarSource{
+		ResourceFieldRef: &corev1.ResourceFieldSelector{ContainerName: workerContainerName, Resource: "limits.memory"},
+	}}}
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/utils/ptr"
@@ -193,4 +194,43 @@ func TestProducerWorkloadAndService(t *testing.T) {
 func workerConfigValid(raw string) error {
 	_, err := workerconfig.Parse([]byte(raw), nil)
 	return err
+}
+
+// TestGoMemLimitFollowsTheMemoryLimit: a memory limit reaches the Go
+// runtime as GOMEMLIMIT through the downward API; without a limit, or with
+// the user's own GOMEMLIMIT, the operator adds none.
+func TestGoMemLimitFollowsTheMemoryLimit(t *testing.T) {
+	limited := &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("256Mi")}}
+	for _, tc := range []struct {
+		name   string
+		worker *kafkav1alpha1.WorkerSpec
+		want   string // "" none, "ref" from the limit, else a value
+	}{
+		{"no resources", nil, ""},
+		{"a CPU limit only", &kafkav1alpha1.WorkerSpec{Resources: &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")}}}, ""},
+		{"a memory limit", &kafkav1alpha1.WorkerSpec{Resources: limited}, "ref"},
+		{"the user's own", &kafkav1alpha1.WorkerSpec{Resources: limited, Env: []corev1.EnvVar{{Name: "GOMEMLIMIT", Value: "200MiB"}}}, "200MiB"},
+	} {
+		kcg := secureGroup()
+		kcg.Spec.Worker = tc.worker
+		d, err := desiredDeployment(consumerWorkload(kcg, 1, "vermont:v1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []corev1.EnvVar
+		for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+			if e.Name == "GOMEMLIMIT" {
+				found = append(found, e)
+			}
+		}
+		switch {
+		case tc.want == "" && len(found) != 0:
+			t.Errorf("%s: GOMEMLIMIT set: %+v", tc.name, found)
+		case tc.want == "ref" && (len(found) != 1 || found[0].ValueFrom == nil || found[0].ValueFrom.ResourceFieldRef == nil ||
+			found[0].ValueFrom.ResourceFieldRef.Resource != "limits.memory" || found[0].ValueFrom.ResourceFieldRef.ContainerName != workerContainerName):
+			t.Errorf("%s: want GOMEMLIMIT from the worker container's limits.memory, got %+v", tc.name, found)
+		case tc.want != "" && tc.want != "ref" && (len(found) != 1 || found[0].Value != tc.want):
+			t.Errorf("%s: want only the user's GOMEMLIMIT=%s, got %+v", tc.name, tc.want, found)
+		}
+	}
 }

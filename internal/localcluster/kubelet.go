@@ -322,6 +322,12 @@ func (k *Kubelet) resolveEnv(ctx context.Context, pod *corev1.Pod, c corev1.Cont
 			default:
 				return nil, fmt.Errorf("env %s: field %s is not supported by the process kubelet", e.Name, e.ValueFrom.FieldRef.FieldPath)
 			}
+		case e.ValueFrom.ResourceFieldRef != nil:
+			v, err := resourceFieldValue(c, e.ValueFrom.ResourceFieldRef)
+			if err != nil {
+				return nil, fmt.Errorf("env %s: %w", e.Name, err)
+			}
+			env = append(env, e.Name+"="+v)
 		case e.ValueFrom.SecretKeyRef != nil:
 			ref := e.ValueFrom.SecretKeyRef
 			s, err := secret(ref.Name)
@@ -511,3 +517,32 @@ func freePort() (int, error) {
 func ProcessPID(pod *corev1.Pod) (int, error) {
 	return strconv.Atoi(strings.TrimSpace(pod.Annotations[AnnotationPID]))
 }
+
+// resourceFieldValue resolves a downward-API resource reference as the
+// kubelet does: the container's limit or request divided by the divisor
+// (default 1), rounded up. A missing limit, which a kubelet fills from the
+// node's allocatable resources, is refused here.
+func resourceFieldValue(c corev1.Container, ref *corev1.ResourceFieldSelector) (string, error) {
+	var list corev1.ResourceList
+	kind, name, _ := strings.Cut(ref.Resource, ".")
+	switch kind {
+	case "limits":
+		list = c.Resources.Limits
+	case "requests":
+		list = c.Resources.Requests
+	}
+	q, ok := list[corev1.ResourceName(name)]
+	if !ok || (name != "cpu" && name != "memory") {
+		return "", fmt.Errorf("resource %s of container %s is unset or not supported by the process kubelet", ref.Resource, c.Name)
+	}
+	divisor := ref.Divisor
+	if divisor.IsZero() {
+		divisor = resource.MustParse("1")
+	}
+	if name == "cpu" {
+		return strconv.FormatInt(ceilDiv(q.MilliValue(), divisor.MilliValue()), 10), nil
+	}
+	return strconv.FormatInt(ceilDiv(q.Value(), divisor.Value()), 10), nil
+}
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

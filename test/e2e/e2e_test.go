@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -149,6 +150,26 @@ func TestSamples(t *testing.T) {
 		}
 		if g.Status.TotalLag == nil || *g.Status.TotalLag > 500 {
 			return fmt.Errorf("lag %v", g.Status.TotalLag)
+		}
+		return nil
+	})
+	// The webhook sample's memory limit reaches its worker process as
+	// GOMEMLIMIT (bytes), through the downward API.
+	testenv.Eventually(t, 60*time.Second, func() error {
+		pods := workerPods(t, ns, "KafkaConsumerGroup", "orders-webhook")
+		if len(pods) == 0 {
+			return fmt.Errorf("no orders-webhook pod yet")
+		}
+		pid, err := localcluster.ProcessPID(&pods[0])
+		if err != nil {
+			return err
+		}
+		environ, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(strings.Split(string(environ), "\x00"), "GOMEMLIMIT=134217728") {
+			return fmt.Errorf("the worker of %s runs without GOMEMLIMIT=134217728 (its 128Mi limit)", pods[0].Name)
 		}
 		return nil
 	})
