@@ -147,9 +147,10 @@ func (r *KafkaConsumerGroupReconciler) Reconcile(ctx context.Context, req ctrl.R
 	mem.mu.Lock()
 	past, reuse := mem.reusable(kcg.Generation, now, pollInterval(kcg))
 	mem.mu.Unlock()
+	reuse = reuse && view.degraded == nil
 	view.observedAt = now
 	switch {
-	case view.degraded == nil && reuse:
+	case reuse:
 		view.obs, view.observedAt = past.obs, past.at
 	case view.degraded == nil:
 		view.obs, view.obsErr = r.observe(ctx, kcg, secrets)
